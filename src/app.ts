@@ -1,0 +1,144 @@
+// buildApp(config, deps): the whole service, without listening. Tests build it with their own Redis prefix,
+// undici dispatcher and log stream; server.ts builds it from the environment.
+import cookie from '@fastify/cookie'
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import type { Redis } from 'ioredis'
+import type { DestinationStream } from 'pino'
+import type { Dispatcher } from 'undici'
+import type { Config } from './config.js'
+import { errorHandler, sendProblem } from './http/error-handler.js'
+import { loggerOptions, registerRequestLog, requestId } from './http/plugins/request-log.js'
+import { registerApiAuth } from './http/plugins/api-auth.js'
+import { apiKeyBucket, registerRateLimit } from './http/plugins/rate-limit.js'
+import securityHeaders from './http/plugins/security-headers.js'
+import { browserRoutes } from './http/routes/browser-routes.js'
+import { operatorRoutes } from './http/routes/operator-routes.js'
+import { sessionRoutes } from './http/routes/session-routes.js'
+import { MetaClient } from './meta/meta-client.js'
+import { createMetrics } from './metrics.js'
+import { Onboarding } from './onboarding/onboarding.js'
+import { ProblemError } from './problems.js'
+import { MemoryStore } from './sessions/memory-store.js'
+import type { Store } from './sessions/records.js'
+import { closeRedis, connectRedis, createRedisClient } from './sessions/redis-client.js'
+import { RedisStore } from './sessions/redis-store.js'
+import { Sessions } from './sessions/sessions.js'
+import { Deliverer } from './webhooks/deliverer.js'
+import { InProcessDeliveryQueue } from './webhooks/delivery-queue.js'
+import { WebhookSender } from './webhooks/webhook-sender.js'
+import { WebhookSigner } from './webhooks/signer.js'
+import { TokenSealer } from './webhooks/token-sealer.js'
+
+export interface AppDeps {
+  /** an existing Redis client (the app does not close it); default: one made from REDIS_URL */
+  redis?: Redis
+  /** key prefix in Redis, so tests and several services can share one server */
+  redisKeyPrefix?: string
+  /** where Meta and webhook calls go; tests pass a MockAgent or a loopback agent */
+  dispatcher?: Dispatcher
+  logStream?: DestinationStream
+  now?: () => number
+  /** how long close() waits for webhook attempts in flight */
+  drainTimeoutMs?: number
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    store: Store
+    deliveries: InProcessDeliveryQueue
+  }
+}
+
+async function openStore (config: Config, deps: AppDeps, app: FastifyInstance): Promise<{ store: Store; redis?: Redis }> {
+  if (deps.redis) return { store: new RedisStore(deps.redis, deps.redisKeyPrefix), redis: deps.redis }
+  if (config.redisUrl) {
+    const redis = createRedisClient(config.redisUrl)
+    redis.on('error', (err) => app.log.warn({ err: { type: err.name, message: err.message } }, 'redis connection error'))
+    if (!await connectRedis(redis)) app.log.error('Redis does not answer at start-up; /readyz reports 503 until it does')
+    app.addHook('onClose', async () => { await closeRedis(redis) })
+    return { store: new RedisStore(redis, deps.redisKeyPrefix), redis }
+  }
+  app.log.warn('REDIS_URL is unset: using the in-process store (single instance, nothing survives a restart)')
+  return { store: new MemoryStore() }
+}
+
+export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const now = deps.now ?? Date.now
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel, deps.logStream),
+    // one line per request, written by request-log.ts without the query string
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestId,
+    requestIdHeader: false,
+    // a hop count is valid at run time (proxy-addr) though the type omits it
+    trustProxy: config.trustProxy as boolean | string,
+    bodyLimit: config.bodyLimitBytes,
+    // the longest path is /v1/sessions/ses_<32 hex>/code; anything far longer is not ours
+    routerOptions: { maxParamLength: 200 },
+    return503OnClosing: true
+  })
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  app.setErrorHandler(errorHandler)
+  app.setNotFoundHandler((request, reply) => sendProblem(new ProblemError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`), request, reply))
+
+  const metrics = createMetrics()
+  registerRequestLog(app, metrics)
+  await app.register(securityHeaders, { hsts: config.secureCookies })
+  await app.register(cookie, { secret: config.cookieSecret })
+
+  const { store, redis } = await openStore(config, deps, app)
+  const sealer = new TokenSealer(config.tokenEncryptionKeys)
+  const meta = new MetaClient({ ...config.meta, dispatcher: deps.dispatcher, metrics, now })
+  const sender = new WebhookSender({
+    url: config.webhook.url,
+    timeoutMs: config.webhook.timeoutMs,
+    signer: new WebhookSigner(config.webhook.secrets),
+    dispatcher: deps.dispatcher,
+    now
+  })
+  const deliverer = new Deliverer({
+    store, sealer, sender, metrics, now, log: app.log,
+    retryScheduleMs: config.webhook.retryScheduleMs,
+    retentionSeconds: config.retentionSeconds
+  })
+  const deliveries = new InProcessDeliveryQueue((eventId) => deliverer.attempt(eventId), app.log)
+  const sessions = new Sessions(config, store, metrics, now)
+  const onboarding = new Onboarding({ config, store, sessions, meta, sealer, deliveries, metrics, now })
+  app.decorate('store', store)
+  app.decorate('deliveries', deliveries)
+
+  let shuttingDown = false
+  app.addHook('preClose', async () => { shuttingDown = true })
+  app.addHook('onClose', async () => {
+    await deliveries.close(deps.drainTimeoutMs ?? config.webhook.timeoutMs)
+    await store.close()
+  })
+
+  await app.register(operatorRoutes, { store, metrics, isShuttingDown: () => shuttingDown })
+
+  await app.register(async function browser (scope) {
+    await registerRateLimit(scope, {
+      perMinute: config.rateLimit.browserPerMinute,
+      nameSpace: `${deps.redisKeyPrefix ?? 'mo:'}rl:browser:`,
+      redis,
+      key: (request) => request.ip
+    })
+    await scope.register(browserRoutes, { onboarding, secureCookies: config.secureCookies, redirectUri: config.redirectUri })
+  })
+
+  await app.register(async function partnerApi (scope) {
+    await registerRateLimit(scope, {
+      perMinute: config.rateLimit.apiPerMinute,
+      nameSpace: `${deps.redisKeyPrefix ?? 'mo:'}rl:api:`,
+      redis,
+      key: apiKeyBucket
+    })
+    registerApiAuth(scope, config.partnerApiKeys)
+    scope.addHook('onRequest', async (_request, reply) => { reply.header('cache-control', 'no-store') })
+    await scope.register(sessionRoutes, { sessions, onboarding })
+  })
+
+  return app
+}

@@ -1,0 +1,241 @@
+// The one reader of process.env: the whole environment is parsed and validated here, once, at start-up
+// (SPEC §2). Everything else receives the typed Config.
+import { z } from 'zod'
+import type { FlowName } from './onboarding/flows.js'
+import { parseDuration } from './duration.js'
+
+const DIGITS = /^\d+$/
+
+function csv (value: string): string[] {
+  return value.split(/[\s,]+/).map((s) => s.trim()).filter((s) => s.length > 0)
+}
+
+const intFromEnv = (def: number, min: number, max: number) =>
+  z.string().trim().regex(DIGITS, 'must be a whole number').optional()
+    .transform((v) => (v === undefined || v === '' ? def : Number(v)))
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
+
+const optionalString = z.string().trim().optional().transform((v) => (v === '' ? undefined : v))
+
+function httpUrl (value: string): URL | null {
+  try {
+    const url = new URL(value)
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : null
+  } catch {
+    return null
+  }
+}
+
+const origin = z.string().trim().transform((v, ctx) => {
+  const url = httpUrl(v)
+  if (!url || url.username || url.password) {
+    ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL' })
+    return z.NEVER
+  }
+  return url
+})
+
+const originUrl = (description: string) => origin.transform((url) => url.origin).describe(description)
+
+const envSchema = z.object({
+  PORT: intFromEnv(3000, 0, 65535),
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  PUBLIC_BASE_URL: origin.transform((url) => url.href.replace(/\/+$/, '')),
+  META_APP_ID: z.string({ error: 'is required' }).trim().regex(DIGITS, 'must be digits'),
+  META_APP_SECRET: z.string({ error: 'is required' }).trim().min(1, 'is required'),
+  META_GRAPH_VERSION: z.string().trim().regex(/^v\d+\.\d+$/, 'must look like v26.0').default('v26.0'),
+  META_CONFIG_ID_BUSINESS_PORTFOLIO: optionalString.pipe(z.string().regex(DIGITS, 'must be digits').optional()),
+  META_CONFIG_ID_ASSET_BASED: optionalString.pipe(z.string().regex(DIGITS, 'must be digits').optional()),
+  META_CONFIG_ID_PARTNER_BILLING: optionalString.pipe(z.string().regex(DIGITS, 'must be digits').optional()),
+  PARTNER_AD_ACCOUNT_ID: optionalString.pipe(
+    z.string().regex(/^(act_)?\d+$/, 'must be digits, act_ prefix accepted').transform((v) => v.replace(/^act_/, '')).optional()
+  ),
+  META_GRAPH_URL: originUrl('Graph API origin').default('https://graph.facebook.com'),
+  META_API_URL: originUrl('asset-connections origin').default('https://api.facebook.com'),
+  META_DIALOG_URL: originUrl('login dialog origin').default('https://www.facebook.com'),
+  META_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
+  REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional()),
+  WEBHOOK_URL: z.string({ error: 'is required' }).trim().transform((v, ctx) => {
+    const url = httpUrl(v)
+    if (!url) {
+      ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL' })
+      return z.NEVER
+    }
+    return url.href
+  }),
+  WEBHOOK_SECRET: z.string({ error: 'is required' }).transform((v, ctx) => {
+    const secrets = csv(v)
+    if (secrets.length === 0) ctx.addIssue({ code: 'custom', message: 'is required' })
+    for (const secret of secrets) {
+      const key = secret.startsWith('whsec_') ? Buffer.from(secret.slice(6), 'base64') : Buffer.alloc(0)
+      if (key.length < 16) {
+        ctx.addIssue({ code: 'custom', message: 'each secret must be whsec_ followed by base64 of at least 16 bytes' })
+        return z.NEVER
+      }
+    }
+    return secrets
+  }),
+  WEBHOOK_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
+  WEBHOOK_RETRY_SCHEDULE: z.string().default('5s,5m,30m,2h,5h,10h,10h').transform((v, ctx) => {
+    const parts = csv(v)
+    const delays = parts.map(parseDuration)
+    if (delays.some((d) => d === null)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of durations such as 5s,5m,2h (units ms, s, m, h)' })
+      return z.NEVER
+    }
+    return delays as number[]
+  }),
+  PARTNER_API_KEYS: z.string({ error: 'is required' }).transform((v, ctx) => {
+    const keys = csv(v)
+    if (keys.length === 0 || keys.some((k) => k.length < 32)) {
+      ctx.addIssue({ code: 'custom', message: 'must be one or more comma-separated keys of at least 32 characters each' })
+      return z.NEVER
+    }
+    return keys
+  }),
+  TOKEN_ENCRYPTION_KEY: z.string({ error: 'is required' }).transform((v, ctx) => {
+    const keys = csv(v).map((k) => Buffer.from(k, 'base64'))
+    if (keys.length === 0 || keys.some((k) => k.length !== 32)) {
+      ctx.addIssue({ code: 'custom', message: 'must be base64 of exactly 32 bytes (comma-separated during rotation)' })
+      return z.NEVER
+    }
+    return keys
+  }),
+  COOKIE_SECRET: z.string({ error: 'is required' }).min(32, 'must be at least 32 characters'),
+  RETURN_URL_ORIGINS: z.string().default('').transform((v, ctx) => {
+    const origins: string[] = []
+    for (const entry of csv(v)) {
+      const url = httpUrl(entry)
+      if (!url || url.origin !== entry.replace(/\/$/, '')) {
+        ctx.addIssue({ code: 'custom', message: 'must be comma-separated origins such as https://app.example.com (scheme, host and port only)' })
+        return z.NEVER
+      }
+      origins.push(url.origin)
+    }
+    return origins
+  }),
+  SESSION_TTL_SECONDS: intFromEnv(3600, 60, 7 * 24 * 3600),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: z.string().trim().default('false').transform((v, ctx): boolean | number | string => {
+    if (v === 'true') return true
+    if (v === 'false' || v === '') return false
+    if (DIGITS.test(v)) return Number(v)
+    if (/^[\d.:a-fA-F/,\s]+$/.test(v)) return v
+    ctx.addIssue({ code: 'custom', message: 'must be true, false, a hop count or a list of proxy addresses' })
+    return z.NEVER
+  }),
+  META_WEBHOOK_VERIFY_TOKEN: optionalString,
+  RATE_LIMIT_BROWSER_PER_MINUTE: intFromEnv(120, 0, 1_000_000),
+  RATE_LIMIT_API_PER_MINUTE: intFromEnv(1200, 0, 1_000_000),
+  BODY_LIMIT_BYTES: intFromEnv(65_536, 1024, 10 * 1024 * 1024),
+  RETENTION_DAYS: intFromEnv(30, 1, 3650)
+})
+
+export interface Config {
+  port: number
+  host: string
+  publicBaseUrl: string
+  /** PUBLIC_BASE_URL + /oauth/callback, byte-identical in the dialog URL and the code exchange */
+  redirectUri: string
+  secureCookies: boolean
+  meta: {
+    appId: string
+    appSecret: string
+    graphVersion: string
+    graphUrl: string
+    apiUrl: string
+    dialogUrl: string
+    timeoutMs: number
+    configIds: Partial<Record<FlowName, string>>
+    partnerAdAccountId: string | undefined
+    webhookVerifyToken: string | undefined
+  }
+  redisUrl: string | undefined
+  webhook: { url: string; secrets: string[]; timeoutMs: number; retryScheduleMs: number[] }
+  partnerApiKeys: string[]
+  tokenEncryptionKeys: Buffer[]
+  cookieSecret: string
+  returnUrlOrigins: string[]
+  sessionTtlSeconds: number
+  logLevel: string
+  trustProxy: boolean | number | string
+  rateLimit: { browserPerMinute: number; apiPerMinute: number }
+  bodyLimitBytes: number
+  retentionSeconds: number
+}
+
+export class ConfigError extends Error {
+  constructor (readonly problems: Array<{ variable: string; message: string }>) {
+    super('Invalid configuration:\n' + problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n'))
+    this.name = 'ConfigError'
+  }
+}
+
+/** Parses the environment; throws a ConfigError naming every offending variable (never its value). */
+export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env)
+  const problems: Array<{ variable: string; message: string }> = []
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const variable = String(issue.path[0] ?? 'environment')
+      // zod's own messages for a missing value mention the received type; say it plainly instead
+      const message = issue.code === 'invalid_type' && env[variable] === undefined ? 'is required' : issue.message
+      if (!problems.some((p) => p.variable === variable)) problems.push({ variable, message })
+    }
+    throw new ConfigError(problems)
+  }
+  const e = parsed.data
+  const configIds: Partial<Record<FlowName, string>> = {}
+  if (e.META_CONFIG_ID_BUSINESS_PORTFOLIO) configIds.business_portfolio = e.META_CONFIG_ID_BUSINESS_PORTFOLIO
+  if (e.META_CONFIG_ID_ASSET_BASED) configIds.asset_based = e.META_CONFIG_ID_ASSET_BASED
+  if (e.META_CONFIG_ID_PARTNER_BILLING) configIds.partner_billing = e.META_CONFIG_ID_PARTNER_BILLING
+  if (Object.keys(configIds).length === 0) {
+    problems.push({
+      variable: 'META_CONFIG_ID_BUSINESS_PORTFOLIO, META_CONFIG_ID_ASSET_BASED, META_CONFIG_ID_PARTNER_BILLING',
+      message: 'at least one flow must be enabled'
+    })
+  }
+  if (configIds.partner_billing && !e.PARTNER_AD_ACCOUNT_ID) {
+    problems.push({ variable: 'PARTNER_AD_ACCOUNT_ID', message: 'is required when META_CONFIG_ID_PARTNER_BILLING is set' })
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicBaseUrl: e.PUBLIC_BASE_URL,
+    redirectUri: `${e.PUBLIC_BASE_URL}/oauth/callback`,
+    secureCookies: e.PUBLIC_BASE_URL.startsWith('https:'),
+    meta: {
+      appId: e.META_APP_ID,
+      appSecret: e.META_APP_SECRET,
+      graphVersion: e.META_GRAPH_VERSION,
+      graphUrl: e.META_GRAPH_URL,
+      apiUrl: e.META_API_URL,
+      dialogUrl: e.META_DIALOG_URL,
+      timeoutMs: e.META_TIMEOUT_MS,
+      configIds,
+      partnerAdAccountId: e.PARTNER_AD_ACCOUNT_ID,
+      webhookVerifyToken: e.META_WEBHOOK_VERIFY_TOKEN
+    },
+    redisUrl: e.REDIS_URL,
+    webhook: {
+      url: e.WEBHOOK_URL,
+      secrets: e.WEBHOOK_SECRET,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE
+    },
+    partnerApiKeys: e.PARTNER_API_KEYS,
+    tokenEncryptionKeys: e.TOKEN_ENCRYPTION_KEY,
+    cookieSecret: e.COOKIE_SECRET,
+    returnUrlOrigins: e.RETURN_URL_ORIGINS,
+    sessionTtlSeconds: e.SESSION_TTL_SECONDS,
+    logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
+    rateLimit: { browserPerMinute: e.RATE_LIMIT_BROWSER_PER_MINUTE, apiPerMinute: e.RATE_LIMIT_API_PER_MINUTE },
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    retentionSeconds: e.RETENTION_DAYS * 86_400
+  }
+}
+
+export const flowEnabled = (config: Config, flow: FlowName): boolean => config.meta.configIds[flow] !== undefined

@@ -1,0 +1,30 @@
+// Bearer keys for /v1. Each presented key is hashed and compared with every configured key's hash in
+// constant time, so neither the comparison nor the number of keys tried leaks through timing.
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import { ProblemError } from '../../problems.js'
+
+const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
+
+export function keyMatcher (keys: readonly string[]): (presented: string) => boolean {
+  const hashes = keys.map(digest)
+  return (presented) => {
+    const candidate = digest(presented)
+    let match = false
+    for (const hash of hashes) match = timingSafeEqual(hash, candidate) || match
+    return match
+  }
+}
+
+export function registerApiAuth (app: FastifyInstance, keys: readonly string[]): void {
+  const matches = keyMatcher(keys)
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization
+    const presented = typeof header === 'string' && /^Bearer [^\s]+$/i.test(header) ? header.slice(7) : null
+    if (presented === null || !matches(presented)) {
+      throw new ProblemError('unauthorized', presented === null
+        ? 'Send one of the partner API keys as Authorization: Bearer <key>'
+        : 'The API key is not valid', { headers: { 'www-authenticate': 'Bearer realm="messenger-onboarding"' } })
+    }
+  })
+}

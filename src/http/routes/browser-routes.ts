@@ -1,0 +1,98 @@
+// The two routes a business admin's browser opens: /login sends it to Meta's dialog with a fresh state;
+// /oauth/callback is where Meta sends it back (SPEC §3). Both answer with HTML, never cached, never leaking
+// the URL (which holds the state or the code) through a Referer.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import { SECRET_TOKEN, SESSION_ID, newSecretToken } from '../../ids.js'
+import type { Onboarding } from '../../onboarding/onboarding.js'
+import { ProblemError } from '../../problems.js'
+import type { SessionRecord } from '../../sessions/records.js'
+import { returnUrlWithOutcome } from '../../sessions/return-url.js'
+import { htmlPage } from '../html.js'
+
+export interface BrowserRoutesOptions {
+  onboarding: Onboarding
+  secureCookies: boolean
+  /** byte-identical in the dialog URL and in the code exchange */
+  redirectUri: string
+}
+
+const NONCE_MAX_AGE_SECONDS = 24 * 3600
+
+// Meta may add parameters of its own; only these are read, each bounded so an oversized value is refused
+const callbackQuery = z.object({
+  state: z.string().max(512, 'is too long').optional(),
+  code: z.string().max(4096, 'is too long').optional(),
+  error: z.string().max(256, 'is too long').optional(),
+  error_reason: z.string().max(256, 'is too long').optional(),
+  error_description: z.string().max(1024, 'is too long').optional(),
+  error_code: z.string().max(32, 'is too long').optional()
+})
+
+const OUTCOME_PAGES: Record<'completed' | 'failed', { title: string; text: string }> = {
+  completed: { title: 'Your business is connected', text: 'The onboarding is complete. You can close this window and return to the platform that sent you here.' },
+  failed: { title: 'The onboarding did not complete', text: 'Nothing was connected. Return to the platform that sent you here to try again.' }
+}
+
+export const browserRoutes: FastifyPluginAsyncZod<BrowserRoutesOptions> = async (app, { onboarding, secureCookies, redirectUri }) => {
+  // __Host- binds the cookie to this exact host over https; browsers refuse that prefix without Secure
+  const cookieName = secureCookies ? '__Host-mo_nonce' : 'mo_nonce'
+
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('cache-control', 'no-store')
+  })
+
+  const browserNonce = (request: FastifyRequest): string | null => {
+    const raw = request.cookies[cookieName]
+    if (!raw) return null
+    const unsigned = request.unsignCookie(raw)
+    return unsigned.valid && unsigned.value !== null && SECRET_TOKEN.test(unsigned.value) ? unsigned.value : null
+  }
+
+  app.get('/login/:session_id', {
+    config: { html: true },
+    schema: { params: z.object({ session_id: z.string() }) }
+  }, async (request, reply) => {
+    const { session_id: sessionId } = request.params
+    if (!SESSION_ID.test(sessionId)) {
+      throw new ProblemError('session_not_found', 'This onboarding link is not valid. Start again from the platform that sent you here.')
+    }
+    // one nonce per browser: every state this browser was given stays usable from it
+    const nonce = browserNonce(request) ?? newSecretToken()
+    const dialogUrl = await onboarding.startLogin(sessionId, nonce)
+    reply.setCookie(cookieName, nonce, {
+      signed: true, httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/', maxAge: NONCE_MAX_AGE_SECONDS
+    })
+    request.log.info({ session_id: sessionId }, 'login started')
+    return reply.redirect(dialogUrl, 302)
+  })
+
+  app.get('/oauth/callback', {
+    config: { html: true },
+    schema: { querystring: callbackQuery }
+  }, async (request, reply) => {
+    const query = request.query
+    if (!query.code && !query.error) {
+      throw new ProblemError('invalid_request', 'Meta did not send a result to this page. Start again from the platform that sent you here.')
+    }
+    const session = await onboarding.redeemState(query.state, browserNonce(request))
+    request.log.info({ session_id: session.id, flow: session.flow, answer: query.error ? 'error' : 'code' }, 'callback received')
+    // with both a code and an error, the error wins
+    const decided = await onboarding.complete(session, query.error
+      ? { denial: { error: query.error, error_reason: query.error_reason, error_description: query.error_description, error_code: query.error_code } }
+      : { code: query.code!, redirectUri })
+    return sendOutcome(reply, decided)
+  })
+}
+
+function sendOutcome (reply: FastifyReply, session: SessionRecord): FastifyReply {
+  const status = session.status === 'completed' ? 'completed' : 'failed'
+  if (session.return_url) {
+    const outcome: Record<string, string> = { session_id: session.id, status }
+    if (session.error) outcome.error = session.error.code
+    return reply.redirect(returnUrlWithOutcome(session.return_url, outcome), 303)
+  }
+  const page = OUTCOME_PAGES[status]
+  return reply.type('text/html; charset=utf-8').send(htmlPage(page.title, [page.text], session.error?.code))
+}

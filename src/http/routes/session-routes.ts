@@ -1,0 +1,46 @@
+// The partner API: open a session, read it, submit a JS SDK code (SPEC §3).
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { SESSION_ID } from '../../ids.js'
+import { FLOW_NAMES } from '../../onboarding/flows.js'
+import type { Onboarding } from '../../onboarding/onboarding.js'
+import { ProblemError } from '../../problems.js'
+import type { Sessions } from '../../sessions/sessions.js'
+
+const METADATA_MAX_BYTES = 4096
+
+const createBody = z.strictObject({
+  flow: z.enum(FLOW_NAMES, { error: `must be one of ${FLOW_NAMES.join(', ')}` }),
+  external_id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1–128 characters of A-Z a-z 0-9 . _ : -').optional(),
+  return_url: z.string().max(2048, 'must be at most 2048 characters').optional(),
+  metadata: z.record(z.string(), z.unknown()).refine(
+    (m) => Buffer.byteLength(JSON.stringify(m)) <= METADATA_MAX_BYTES,
+    `must be at most ${METADATA_MAX_BYTES} bytes serialized`
+  ).optional()
+})
+
+const sessionParams = z.object({ id: z.string().max(64) })
+const codeBody = z.strictObject({ code: z.string().min(1, 'is required').max(2048, 'must be at most 2048 characters') })
+
+export const sessionRoutes: FastifyPluginAsyncZod<{ sessions: Sessions; onboarding: Onboarding }> = async (app, { sessions, onboarding }) => {
+  const find = (id: string) => {
+    if (!SESSION_ID.test(id)) throw new ProblemError('session_not_found', `No session ${id.slice(0, 64)}`)
+    return sessions.get(id)
+  }
+
+  app.post('/v1/sessions', { schema: { body: createBody } }, async (request, reply) => {
+    const session = await sessions.create(request.body)
+    return reply.code(201).header('location', `/v1/sessions/${session.id}`).send(await sessions.view(session))
+  })
+
+  app.get('/v1/sessions/:id', { schema: { params: sessionParams } }, async (request) => {
+    return await sessions.view(await find(request.params.id))
+  })
+
+  app.post('/v1/sessions/:id/code', { schema: { params: sessionParams, body: codeBody } }, async (request) => {
+    const session = await onboarding.pendingSessionForCode((await find(request.params.id)).id)
+    request.log.info({ session_id: session.id, flow: session.flow }, 'code submitted')
+    // a code from FB.login was never sent to our redirect URI, so the exchange carries none
+    return await sessions.view(await onboarding.complete(session, { code: request.body.code, redirectUri: undefined }))
+  })
+}

@@ -1,0 +1,88 @@
+// One HTTP call to Meta over undici, with its own timeout, its latency recorded, and every failure turned
+// into a MetaCallError. Nothing here logs: URLs and bodies carry tokens and the app secret.
+import { request, type Dispatcher } from 'undici'
+import type { Metrics, MetaEndpoint } from '../metrics.js'
+import { MetaCallError, type GraphError } from './meta-call-error.js'
+
+const MAX_RESPONSE_BYTES = 1024 * 1024
+
+export interface MetaTransportOptions {
+  dispatcher?: Dispatcher
+  metrics?: Metrics
+}
+
+export interface MetaRequest {
+  endpoint: MetaEndpoint
+  url: URL
+  method?: 'GET' | 'POST'
+  headers?: Record<string, string>
+  body?: Dispatcher.DispatchOptions['body']
+  timeoutMs: number
+}
+
+const str = (v: unknown, max = 256): string | undefined => (typeof v === 'string' ? v.slice(0, max) : undefined)
+const int = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) ? v : undefined)
+
+/** Meta's error envelope, keeping only well-typed fields */
+function graphError (body: unknown): GraphError | undefined {
+  const error = (body as { error?: unknown } | null)?.error
+  if (!error || typeof error !== 'object') return undefined
+  const e = error as Record<string, unknown>
+  return {
+    message: str(e.message),
+    type: str(e.type, 64),
+    code: int(e.code),
+    error_subcode: int(e.error_subcode),
+    fbtrace_id: str(e.fbtrace_id, 64),
+    is_transient: typeof e.is_transient === 'boolean' ? e.is_transient : undefined
+  }
+}
+
+async function readBody (body: Dispatcher.ResponseData['body']): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length
+    if (size > MAX_RESPONSE_BYTES) throw new Error('response too large')
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+export async function callMeta (req: MetaRequest, options: MetaTransportOptions): Promise<unknown> {
+  const started = performance.now()
+  let label = 'network'
+  try {
+    const signal = AbortSignal.timeout(req.timeoutMs)
+    let status: number
+    let text: string
+    try {
+      const res = await request(req.url, {
+        method: req.method ?? 'GET',
+        headers: { accept: 'application/json', ...req.headers },
+        body: req.body,
+        signal,
+        dispatcher: options.dispatcher
+      })
+      status = res.statusCode
+      label = String(status)
+      text = await readBody(res.body)
+    } catch {
+      if (signal.aborted) {
+        label = 'timeout'
+        throw new MetaCallError(req.endpoint, 'timeout')
+      }
+      throw new MetaCallError(req.endpoint, 'network', label === 'network' ? undefined : Number(label))
+    }
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch {
+      throw new MetaCallError(req.endpoint, status >= 200 && status < 300 ? 'bad_response' : 'http', status)
+    }
+    if (status < 200 || status >= 300) throw new MetaCallError(req.endpoint, 'http', status, graphError(json))
+    return json
+  } finally {
+    options.metrics?.metaDuration.observe({ endpoint: req.endpoint, status: label }, (performance.now() - started) / 1000)
+  }
+}

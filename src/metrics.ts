@@ -1,0 +1,62 @@
+// The Prometheus families of SPEC §3. One registry per app instance, so tests that build several apps
+// never collide. Label values are bounded: route patterns, flow names, error codes — never an ID or URL.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+export type MetaEndpoint = 'exchange' | 'debug_token' | 'me' | 'long_lived' | 'assets' | 'asset_connections'
+
+export function createMetrics () {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests answered, by route pattern and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: [registry]
+    }),
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration, by route pattern and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry]
+    }),
+    sessions: new Counter({
+      name: 'onboarding_sessions_total',
+      help: 'Onboarding sessions by flow and outcome (created, completed, failed, expired)',
+      labelNames: ['flow', 'outcome', 'error'] as const,
+      registers: [registry]
+    }),
+    metaDuration: new Histogram({
+      name: 'meta_request_duration_seconds',
+      help: 'Duration of calls to Meta, by endpoint and HTTP status (or timeout/network)',
+      labelNames: ['endpoint', 'status'] as const,
+      buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry]
+    }),
+    webhookAttempts: new Counter({
+      name: 'webhook_attempts_total',
+      help: 'Webhook delivery attempts by outcome',
+      labelNames: ['outcome'] as const,
+      registers: [registry]
+    }),
+    webhookQueueDepth: new Gauge({
+      name: 'webhook_queue_depth',
+      help: 'Webhook deliveries waiting to be sent (pending)',
+      registers: [registry]
+    }),
+    webhookOldestPending: new Gauge({
+      name: 'webhook_oldest_pending_seconds',
+      help: 'Age of the oldest pending webhook delivery',
+      registers: [registry]
+    }),
+    webhookDeadLetters: new Gauge({
+      name: 'webhook_dead_letters',
+      help: 'Webhook deliveries dead-lettered and not yet redelivered',
+      registers: [registry]
+    })
+  }
+}
+
+export type Metrics = ReturnType<typeof createMetrics>

@@ -1,0 +1,77 @@
+// Answers in the shapes Meta uses, as plain values: handlers stay free of Fastify and easy to read.
+import { randomBytes } from 'node:crypto'
+import { STATUS_CODES } from 'node:http'
+import type { GraphErrorSpec } from './meta-simulator-types.js'
+
+export interface SimResponse {
+  status: number
+  /** Objects are sent as JSON, strings as they are (with contentType). */
+  body: unknown
+  contentType?: string
+  headers?: Record<string, string>
+}
+
+// Real fbtrace_ids are short opaque base64 strings; clients are expected to log them, never to parse them.
+export function fbtraceId (): string {
+  return randomBytes(9).toString('base64').slice(0, 11)
+}
+
+export function json (body: unknown, status = 200, headers?: Record<string, string>): SimResponse {
+  return { status, body, ...(headers !== undefined ? { headers } : {}) }
+}
+
+export function graphError (spec: GraphErrorSpec, status = 400, headers?: Record<string, string>): SimResponse {
+  const error: Record<string, unknown> = {
+    message: spec.message ?? 'An unexpected error has occurred. Please retry your request later.',
+    type: spec.type ?? 'OAuthException',
+    code: spec.code
+  }
+  if (spec.error_subcode !== undefined) error['error_subcode'] = spec.error_subcode
+  if (spec.is_transient !== undefined) error['is_transient'] = spec.is_transient
+  error['fbtrace_id'] = fbtraceId()
+  return json({ error }, status, headers)
+}
+
+export function plain (status: number, headers?: Record<string, string>): SimResponse {
+  return { status, body: STATUS_CODES[status] ?? 'Error', contentType: 'text/plain; charset=utf-8', ...(headers !== undefined ? { headers } : {}) }
+}
+
+export function html (status: number, body: string): SimResponse {
+  return { status, body, contentType: 'text/html; charset=utf-8' }
+}
+
+export function redirect (location: string): SimResponse {
+  return { status: 302, body: '', headers: { location } }
+}
+
+// The messages Meta (or the public record of its answers) uses; see meta-api-facts.md §2.
+export const MSG = {
+  badAppId: 'Error validating application. Invalid application ID.',
+  badSecret: 'Error validating client secret.',
+  badCodeFormat: 'Invalid verification code format.',
+  codeUsed: 'This authorization code has been used.',
+  redirectMismatch: 'Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request',
+  invalidToken: 'Invalid OAuth access token.',
+  badAppToken: 'Invalid OAuth access token signature.',
+  unparsableToken: 'Invalid OAuth access token - Cannot parse access token',
+  invalidatedSession: 'Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.',
+  noToken: 'An active access token must be used to query information about the current user.',
+  tokenRequired: 'An access token is required to request this resource.',
+  proofRequired: 'API calls from the server require an appsecret_proof argument',
+  badProof: 'Invalid appsecret_proof provided in the API argument',
+  assetIdRequired: '(#100) The parameter asset_id is required',
+  inputTokenRequired: '(#100) The parameter input_token is required'
+} as const
+
+export function expiredMessage (expiresAt: number, now: number): string {
+  return `Error validating access token: Session has expired on ${metaDate(expiresAt)}. The current time is ${metaDate(now)}.`
+}
+
+// Meta writes dates like "Friday, 26-Jun-26 15:48:19 PDT"; UTC keeps the simulator independent of the host's zone.
+function metaDate (epochSeconds: number): string {
+  const d = new Date(epochSeconds * 1000)
+  const day = d.toLocaleDateString('en-US', { weekday: 'long', timeZone: 'UTC' })
+  const month = d.toLocaleDateString('en-US', { month: 'short', timeZone: 'UTC' })
+  const p = (n: number): string => String(n).padStart(2, '0')
+  return `${day}, ${p(d.getUTCDate())}-${month}-${p(d.getUTCFullYear() % 100)} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} UTC`
+}

@@ -1,0 +1,68 @@
+// The public vocabulary of the simulated Meta, kept apart so every concern file can share it without cycles.
+
+export interface SimulatedGrant {
+  /** system_user: a never-expiring BISU/SUAT token (flows 1 and 3); user: an expiring user token (flow 2). */
+  kind: 'system_user' | 'user'
+  /** debug_token `scopes`. */
+  scopes: string[]
+  /** Page IDs, digits. */
+  pageIds: string[]
+  /** Ad account IDs, digits without `act_`. */
+  adAccountIds: string[]
+  /** Default true. false mimics Meta's system-user example: granular_scopes without target_ids. */
+  targetIds?: boolean
+  /** Default: the simulator's app id. Another value simulates a token issued to another app. */
+  appId?: string
+  /** Default true. */
+  isValid?: boolean
+  /** client_business_id of a system_user token; default a generated 16-digit id. */
+  businessId?: string
+  /** /me id; default a generated 15-digit id. */
+  userId?: string
+}
+
+export interface MetaSimulatorOptions {
+  appId: string
+  appSecret: string
+  /** Default 127.0.0.1. */
+  host?: string
+  /** Default 0: a free port. */
+  port?: number
+  /** Added to every answer; default 0. */
+  latencyMs?: number
+  /** Clock in epoch milliseconds; default Date.now. Lets tests expire tokens or skew appsecret_time without sleeping. */
+  now?: () => number
+}
+
+export type SimulatedEndpoint =
+  | 'exchange'
+  | 'long_lived'
+  | 'debug_token'
+  | 'me'
+  | 'accounts'
+  | 'adaccounts'
+  | 'asset_connections'
+  | 'dialog'
+
+export interface GraphErrorSpec {
+  code: number
+  error_subcode?: number
+  type?: string
+  message?: string
+  is_transient?: boolean
+}
+
+export type Failure =
+  | { status: number; graphError?: GraphErrorSpec; headers?: Record<string, string> }
+  | { delayMs: number }
+  | { drop: true }
+
+export interface RecordedCall {
+  /** 'other' marks requests that are none of Meta's endpoints: unknown paths and the dialog's decision links. */
+  endpoint: SimulatedEndpoint | 'other'
+  method: string
+  path: string
+  query: Record<string, string>
+  headers: Record<string, string | string[] | undefined>
+  form?: Record<string, string>
+}

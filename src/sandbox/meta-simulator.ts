@@ -1,0 +1,285 @@
+// A simulated Meta (Graph API, api host and login dialog) on loopback, for the tests and the local sandbox.
+// One origin serves META_GRAPH_URL, META_API_URL and META_DIALOG_URL alike.
+import type { AddressInfo } from 'node:net'
+import type { ServerResponse } from 'node:http'
+import Fastify from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import {
+  DECIDE_PATH, DIALOG_PATH, approvalUrl, checkDialogParams, defaultGrant, denialUrl, dialogPage, parseDialogUrl
+} from './meta-simulator-dialog.js'
+import { accounts, adAccounts, connectAsset, debugToken, exchangeCode, exchangeLongLived, me } from './meta-simulator-graph.js'
+import type { SimContext, SimRequest } from './meta-simulator-graph.js'
+import { graphError, html, plain, redirect } from './meta-simulator-http.js'
+import type { SimResponse } from './meta-simulator-http.js'
+import { SimulatorStore, cloneGrant } from './meta-simulator-store.js'
+import type {
+  Failure, MetaSimulatorOptions, RecordedCall, SimulatedEndpoint, SimulatedGrant
+} from './meta-simulator-types.js'
+
+export type {
+  Failure, GraphErrorSpec, MetaSimulatorOptions, RecordedCall, SimulatedEndpoint, SimulatedGrant
+} from './meta-simulator-types.js'
+
+type Handler = (req: SimRequest, match: RegExpExecArray) => SimResponse
+interface Route {
+  method: string
+  path: RegExp
+  endpoint: (req: SimRequest) => SimulatedEndpoint | 'other'
+  handle: Handler
+}
+
+const VERSION = String.raw`/v\d+\.\d+`
+
+export class MetaSimulator {
+  readonly appId: string
+  calls: RecordedCall[] = []
+  assetConnections: Array<{ systemUserId: string, assetId: string }> = []
+
+  private readonly appSecret: string
+  private readonly host: string
+  private readonly port: number
+  private readonly latencyMs: number
+  private readonly nowMs: () => number
+  private readonly store: SimulatorStore
+  private readonly failures = new Map<SimulatedEndpoint, Array<{ failure: Failure, remaining: number }>>()
+  private readonly sleepers = new Set<() => void>()
+  // One grant object for the browser page, so repeated "Continue" clicks are the same system user and business.
+  private readonly dialogGrant = defaultGrant()
+  private readonly app: FastifyInstance
+  private origin: string | undefined
+
+  constructor (opts: MetaSimulatorOptions) {
+    this.appId = opts.appId
+    this.appSecret = opts.appSecret
+    this.host = opts.host ?? '127.0.0.1'
+    this.port = opts.port ?? 0
+    this.latencyMs = opts.latencyMs ?? 0
+    this.nowMs = opts.now ?? Date.now
+    this.store = new SimulatorStore(this.appId, () => Math.floor(this.nowMs() / 1000))
+    this.app = this.buildServer()
+  }
+
+  get url (): string {
+    if (this.origin === undefined) throw new Error('MetaSimulator is not started')
+    return this.origin
+  }
+
+  async start (): Promise<void> {
+    await this.app.listen({ host: this.host, port: this.port })
+    const { port } = this.app.server.address() as AddressInfo
+    this.origin = `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${port}`
+  }
+
+  async close (): Promise<void> {
+    // Hanging answers (latency, delayMs) would otherwise keep the process alive after the tests end.
+    for (const wake of [...this.sleepers]) wake()
+    await this.app.close()
+  }
+
+  callsTo (endpoint: SimulatedEndpoint): RecordedCall[] {
+    return this.calls.filter((call) => call.endpoint === endpoint)
+  }
+
+  reset (): void {
+    // splice keeps the arrays' identity for callers holding a reference.
+    this.calls.splice(0)
+    this.assetConnections.splice(0)
+    this.failures.clear()
+    this.store.clear()
+  }
+
+  failNext (endpoint: SimulatedEndpoint, failure: Failure, times = 1): void {
+    if (!Number.isInteger(times) || times < 1) throw new RangeError(`times must be a positive integer, got ${times}`)
+    const queue = this.failures.get(endpoint) ?? []
+    queue.push({ failure, remaining: times })
+    this.failures.set(endpoint, queue)
+  }
+
+  issueCode (grant: SimulatedGrant, redirectUri?: string): string {
+    return this.store.issueCode(grant, redirectUri)
+  }
+
+  approve (dialogUrl: string, grant: SimulatedGrant): string {
+    const request = parseDialogUrl(dialogUrl, this.appId)
+    return approvalUrl(request, this.store.issueCode(grant, request.redirectUri))
+  }
+
+  deny (dialogUrl: string): string {
+    return denialUrl(parseDialogUrl(dialogUrl, this.appId))
+  }
+
+  tokenInfo (accessToken: string): { grant: SimulatedGrant, longLived: boolean } | undefined {
+    const record = this.store.token(accessToken)
+    return record === undefined ? undefined : { grant: cloneGrant(record.grant), longLived: record.longLived }
+  }
+
+  private context (): SimContext {
+    return {
+      appId: this.appId,
+      appSecret: this.appSecret,
+      store: this.store,
+      nowSeconds: () => Math.floor(this.nowMs() / 1000),
+      baseUrl: this.url,
+      assetConnections: this.assetConnections
+    }
+  }
+
+  private routes (): Route[] {
+    const fixed = (endpoint: SimulatedEndpoint | 'other') => () => endpoint
+    return [
+      { method: 'GET', path: DIALOG_PATH, endpoint: fixed('dialog'), handle: (req) => this.dialog(req) },
+      { method: 'GET', path: new RegExp(`^${DECIDE_PATH}$`), endpoint: fixed('other'), handle: (req) => this.decide(req) },
+      {
+        method: 'GET',
+        path: new RegExp(`^${VERSION}/oauth/access_token$`),
+        // One path, two operations: Meta tells them apart by grant_type.
+        endpoint: (req) => req.query['grant_type'] === 'fb_exchange_token' ? 'long_lived' : 'exchange',
+        handle: (req) => req.query['grant_type'] === 'fb_exchange_token'
+          ? exchangeLongLived(req, this.context())
+          : exchangeCode(req, this.context())
+      },
+      { method: 'GET', path: new RegExp(`^${VERSION}/debug_token$`), endpoint: fixed('debug_token'), handle: (req) => debugToken(req, this.context()) },
+      { method: 'GET', path: new RegExp(`^${VERSION}/me$`), endpoint: fixed('me'), handle: (req) => me(req, this.context()) },
+      { method: 'GET', path: new RegExp(`^${VERSION}/me/accounts$`), endpoint: fixed('accounts'), handle: (req) => accounts(req, this.context()) },
+      { method: 'GET', path: new RegExp(`^${VERSION}/me/adaccounts$`), endpoint: fixed('adaccounts'), handle: (req) => adAccounts(req, this.context()) },
+      {
+        method: 'POST',
+        path: /^\/system_accounts\/([^/]+)\/asset-connections$/,
+        endpoint: fixed('asset_connections'),
+        handle: (req, match) => connectAsset(req, this.context(), decodeURIComponent(match[1] ?? ''))
+      }
+    ]
+  }
+
+  private dialog (req: SimRequest): SimResponse {
+    const params = new URLSearchParams(req.query)
+    const search = params.toString()
+    try {
+      checkDialogParams(params, this.appId)
+    } catch (err) {
+      return html(400, dialogPage(params, search, (err as Error).message))
+    }
+    return html(200, dialogPage(params, search, undefined))
+  }
+
+  private decide (req: SimRequest): SimResponse {
+    const params = new URLSearchParams(req.query)
+    const decision = params.get('decision')
+    params.delete('decision')
+    let request
+    try {
+      request = checkDialogParams(params, this.appId)
+    } catch (err) {
+      return html(400, dialogPage(params, params.toString(), (err as Error).message))
+    }
+    if (decision === 'deny') return redirect(denialUrl(request))
+    return redirect(approvalUrl(request, this.store.issueCode(this.dialogGrant, request.redirectUri)))
+  }
+
+  private buildServer (): FastifyInstance {
+    // forceCloseConnections: close() must not wait for keep-alive sockets that test clients leave open.
+    const app = Fastify({ logger: false, forceCloseConnections: true })
+    // Bodies are kept raw: only multipart matters (asset connections), and Meta answers other bodies with its
+    // own error envelope rather than a framework 415/400.
+    app.removeAllContentTypeParsers()
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => { done(null, body) })
+    const routes = this.routes()
+    app.route({
+      method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      url: '/*',
+      handler: async (request, reply) => { await this.dispatch(routes, request, reply) }
+    })
+    return app
+  }
+
+  private async dispatch (routes: Route[], request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const url = new URL(request.raw.url ?? '/', 'http://simulator.invalid')
+    const req: SimRequest = {
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: { ...request.headers },
+      form: await readMultipart(request)
+    }
+    let route: Route | undefined
+    let match: RegExpExecArray | null = null
+    for (const candidate of routes) {
+      match = candidate.method === request.method ? candidate.path.exec(req.path) : null
+      if (match !== null) { route = candidate; break }
+    }
+    const endpoint = route?.endpoint(req) ?? 'other'
+    // Recorded before latency and failures, so a test sees every attempt the client made.
+    this.calls.push({
+      endpoint,
+      method: request.method,
+      path: req.path,
+      query: { ...req.query },
+      headers: { ...req.headers },
+      ...(req.form !== undefined ? { form: { ...req.form } } : {})
+    })
+    await this.sleep(this.latencyMs, reply.raw)
+    const failure = endpoint === 'other' ? undefined : this.takeFailure(endpoint)
+    if (failure !== undefined && 'drop' in failure) {
+      reply.hijack()
+      request.raw.socket.destroy()
+      return
+    }
+    if (failure !== undefined && 'delayMs' in failure) await this.sleep(failure.delayMs, reply.raw)
+    let res: SimResponse
+    if (failure !== undefined && 'status' in failure) {
+      res = failure.graphError !== undefined
+        ? graphError(failure.graphError, failure.status, failure.headers)
+        : plain(failure.status, failure.headers)
+    } else if (route === undefined || match === null) {
+      res = graphError({ code: 803, message: `Unknown path components: ${req.path}` }, 404)
+    } else {
+      res = route.handle(req, match)
+    }
+    await this.send(reply, res)
+  }
+
+  private async send (reply: FastifyReply, res: SimResponse): Promise<void> {
+    reply.code(res.status)
+    if (res.headers !== undefined) reply.headers(res.headers)
+    if (res.contentType !== undefined) reply.type(res.contentType)
+    await reply.send(res.body)
+  }
+
+  private takeFailure (endpoint: SimulatedEndpoint): Failure | undefined {
+    const queue = this.failures.get(endpoint)
+    const head = queue?.[0]
+    if (queue === undefined || head === undefined) return undefined
+    head.remaining -= 1
+    if (head.remaining === 0) queue.shift()
+    return head.failure
+  }
+
+  // Ends early when the client goes away or the simulator closes, so state settles at once instead of later.
+  private sleep (ms: number, res: ServerResponse): Promise<void> {
+    if (ms <= 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer)
+        res.off('close', wake)
+        this.sleepers.delete(wake)
+        resolve()
+      }
+      const timer = setTimeout(wake, ms)
+      res.once('close', wake)
+      this.sleepers.add(wake)
+    })
+  }
+}
+
+async function readMultipart (request: FastifyRequest): Promise<Record<string, string> | undefined> {
+  const contentType = request.headers['content-type']
+  if (contentType === undefined || !/^multipart\/form-data\b/i.test(contentType) || !Buffer.isBuffer(request.body)) return undefined
+  try {
+    const form = await new Response(request.body, { headers: { 'content-type': contentType } }).formData()
+    const fields: Record<string, string> = {}
+    for (const [name, value] of form) if (typeof value === 'string') fields[name] = value
+    return fields
+  } catch {
+    // A malformed body reaches the handler as an empty form, which Meta answers with "parameter required".
+    return {}
+  }
+}

@@ -1,0 +1,126 @@
+// The in-process store: one instance, nothing kept across restarts. For the sandbox and development only
+// (SPEC §2: used when REDIS_URL is unset, with a warning).
+import type {
+  DeliveryRecord, LoginState, OutcomeWrite, SessionRecord, Store, TakeLoginStateResult
+} from './records.js'
+
+class ExpiringMap<V> {
+  readonly #entries = new Map<string, { value: V; expiresAt: number }>()
+  readonly #sweep: NodeJS.Timeout
+
+  constructor (private readonly now: () => number) {
+    // expired entries are dropped lazily on read; the sweep keeps memory bounded for keys never read again
+    this.#sweep = setInterval(() => {
+      const t = this.now()
+      for (const [key, entry] of this.#entries) if (entry.expiresAt <= t) this.#entries.delete(key)
+    }, 60_000)
+    this.#sweep.unref()
+  }
+
+  get (key: string): V | undefined {
+    const entry = this.#entries.get(key)
+    if (!entry) return undefined
+    if (entry.expiresAt <= this.now()) {
+      this.#entries.delete(key)
+      return undefined
+    }
+    return entry.value
+  }
+
+  set (key: string, value: V, ttlMs: number): void {
+    this.#entries.set(key, { value, expiresAt: this.now() + ttlMs })
+  }
+
+  has (key: string): boolean { return this.get(key) !== undefined }
+  delete (key: string): void { this.#entries.delete(key) }
+  close (): void { clearInterval(this.#sweep); this.#entries.clear() }
+}
+
+// Values are copied in and out (as Redis would) so that callers never share mutable records with the store.
+const copy = <T>(value: T): T => structuredClone(value)
+
+export class MemoryStore implements Store {
+  readonly kind = 'memory' as const
+  readonly #sessions: ExpiringMap<SessionRecord>
+  readonly #states: ExpiringMap<LoginState>
+  readonly #claims: ExpiringMap<true>
+  readonly #tokens: ExpiringMap<string>
+  readonly #deliveries: ExpiringMap<DeliveryRecord>
+  readonly #events: ExpiringMap<string>
+
+  constructor (now: () => number = Date.now) {
+    this.#sessions = new ExpiringMap(now)
+    this.#states = new ExpiringMap(now)
+    this.#claims = new ExpiringMap(now)
+    this.#tokens = new ExpiringMap(now)
+    this.#deliveries = new ExpiringMap(now)
+    this.#events = new ExpiringMap(now)
+  }
+
+  async ping (): Promise<number> { return 0 }
+
+  async createSession (session: SessionRecord, ttlSeconds: number): Promise<void> {
+    this.#sessions.set(session.id, copy(session), ttlSeconds * 1000)
+  }
+
+  async getSession (id: string): Promise<SessionRecord | null> {
+    const session = this.#sessions.get(id)
+    return session ? copy(session) : null
+  }
+
+  async putLoginState (stateHash: string, state: LoginState, ttlSeconds: number): Promise<void> {
+    this.#states.set(stateHash, copy(state), ttlSeconds * 1000)
+  }
+
+  async takeLoginState (stateHash: string, nonceHash: string): Promise<TakeLoginStateResult> {
+    const state = this.#states.get(stateHash)
+    if (!state) return { status: 'missing' }
+    if (state.nonce_hash !== nonceHash) return { status: 'browser_mismatch' }
+    this.#states.delete(stateHash)
+    return { status: 'ok', state }
+  }
+
+  async claimSession (id: string, ttlMs: number): Promise<boolean> {
+    if (this.#claims.has(id)) return false
+    this.#claims.set(id, true, ttlMs)
+    return true
+  }
+
+  async releaseSession (id: string): Promise<void> { this.#claims.delete(id) }
+
+  async putSealedToken (sessionId: string, sealed: string, ttlSeconds: number): Promise<void> {
+    this.#tokens.set(sessionId, sealed, ttlSeconds * 1000)
+  }
+
+  async getSealedToken (sessionId: string): Promise<string | null> {
+    return this.#tokens.get(sessionId) ?? null
+  }
+
+  async recordOutcome ({ session, delivery, sealedEvent, retentionSeconds }: OutcomeWrite): Promise<void> {
+    const ttlMs = retentionSeconds * 1000
+    this.#sessions.set(session.id, copy(session), ttlMs)
+    this.#deliveries.set(delivery.id, copy(delivery), ttlMs)
+    this.#events.set(delivery.id, sealedEvent, ttlMs)
+    this.#tokens.delete(session.id)
+    this.#claims.delete(session.id)
+  }
+
+  async getDelivery (id: string): Promise<DeliveryRecord | null> {
+    const delivery = this.#deliveries.get(id)
+    return delivery ? copy(delivery) : null
+  }
+
+  async putDelivery (delivery: DeliveryRecord, ttlSeconds: number): Promise<void> {
+    this.#deliveries.set(delivery.id, copy(delivery), ttlSeconds * 1000)
+  }
+
+  async getSealedEvent (eventId: string): Promise<string | null> {
+    return this.#events.get(eventId) ?? null
+  }
+
+  async deleteSealedEvent (eventId: string): Promise<void> { this.#events.delete(eventId) }
+
+  async close (): Promise<void> {
+    for (const map of [this.#sessions, this.#states, this.#claims, this.#tokens, this.#deliveries, this.#events]) map.close()
+  }
+}

@@ -1,0 +1,98 @@
+// What the store keeps. These shapes are written to Redis as JSON; the API view is derived in session-view.ts.
+import type { FlowName } from '../onboarding/flows.js'
+
+export type OnboardingErrorCode =
+  | 'user_denied' | 'login_error' | 'code_exchange_failed' | 'token_invalid' | 'missing_permissions'
+  | 'flow_mismatch' | 'missing_assets' | 'asset_connection_failed' | 'upstream_unavailable'
+
+export interface OnboardingError {
+  code: OnboardingErrorCode
+  message: string
+  missing_scopes?: string[]
+  meta?: Record<string, string | number | boolean>
+}
+
+export interface SessionResult {
+  business_id: string | null
+  system_user_id: string | null
+  user_id: string | null
+  page_ids: string[]
+  ad_account_ids: string[]
+  billing_ad_account_id: string | null
+  token_type: 'system_user' | 'user'
+  token_expires_at: string | null
+  scopes: string[]
+}
+
+export interface SessionRecord {
+  id: string
+  flow: FlowName
+  status: 'pending' | 'completed' | 'failed'
+  external_id: string | null
+  metadata: Record<string, unknown> | null
+  return_url: string | null
+  config_id: string
+  created_at: string
+  expires_at: string
+  completed_at: string | null
+  result: SessionResult | null
+  error: OnboardingError | null
+  /** the event of this session's outcome, once decided */
+  event_id: string | null
+}
+
+/** A login state: kept under the SHA-256 of the state, so a copy of Redis holds nothing usable. */
+export interface LoginState {
+  session_id: string
+  nonce_hash: string
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead'
+
+export interface DeliveryRecord {
+  id: string
+  type: string
+  session_id: string
+  status: DeliveryStatus
+  attempts: number
+  last_error: string | null
+  created_at: string
+  updated_at: string
+}
+
+export type TakeLoginStateResult =
+  | { status: 'ok'; state: LoginState }
+  | { status: 'missing' }
+  | { status: 'browser_mismatch' }
+
+/** Everything a session's outcome writes, in one atomic step (the outbox rule of SPEC §5). */
+export interface OutcomeWrite {
+  session: SessionRecord
+  delivery: DeliveryRecord
+  /** the webhook body, sealed: it may carry the token */
+  sealedEvent: string
+  retentionSeconds: number
+}
+
+export interface Store {
+  readonly kind: 'redis' | 'memory'
+  /** resolves with the round-trip time in ms; rejects when the store does not answer */
+  ping (): Promise<number>
+  createSession (session: SessionRecord, ttlSeconds: number): Promise<void>
+  getSession (id: string): Promise<SessionRecord | null>
+  putLoginState (stateHash: string, state: LoginState, ttlSeconds: number): Promise<void>
+  /** takes the state only if the nonce hash matches, atomically: a second take finds nothing */
+  takeLoginState (stateHash: string, nonceHash: string): Promise<TakeLoginStateResult>
+  /** marks a session as being processed; false when another request already holds it */
+  claimSession (id: string, ttlMs: number): Promise<boolean>
+  releaseSession (id: string): Promise<void>
+  /** the token, sealed, as soon as Meta returned it and before any further step */
+  putSealedToken (sessionId: string, sealed: string, ttlSeconds: number): Promise<void>
+  getSealedToken (sessionId: string): Promise<string | null>
+  recordOutcome (write: OutcomeWrite): Promise<void>
+  getDelivery (id: string): Promise<DeliveryRecord | null>
+  putDelivery (delivery: DeliveryRecord, ttlSeconds: number): Promise<void>
+  getSealedEvent (eventId: string): Promise<string | null>
+  deleteSealedEvent (eventId: string): Promise<void>
+  close (): Promise<void>
+}

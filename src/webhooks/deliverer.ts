@@ -1,0 +1,71 @@
+// Makes one attempt of one delivery and decides what comes next, following WEBHOOK_RETRY_SCHEDULE.
+// The queue (delivery-queue.ts) only schedules; every decision about a delivery is taken here.
+import type { FastifyBaseLogger } from 'fastify'
+import type { Metrics } from '../metrics.js'
+import type { DeliveryRecord, Store } from '../sessions/records.js'
+import type { TokenSealer } from './token-sealer.js'
+import type { WebhookSender } from './webhook-sender.js'
+
+export type NextStep = { next: 'done' } | { next: 'retry'; delayMs: number }
+
+export interface DelivererOptions {
+  store: Store
+  sealer: TokenSealer
+  sender: WebhookSender
+  retryScheduleMs: number[]
+  retentionSeconds: number
+  metrics: Metrics
+  log: FastifyBaseLogger
+  now?: () => number
+}
+
+/** the delay before the next attempt: never earlier than the schedule, up to 10% later so retries spread */
+export function nextDelay (scheduledMs: number, retryAfterMs = 0, random = Math.random): number {
+  const base = Math.max(scheduledMs, retryAfterMs)
+  return Math.round(base + base * 0.1 * random())
+}
+
+export class Deliverer {
+  readonly #o: DelivererOptions
+  readonly #now: () => number
+
+  constructor (options: DelivererOptions) {
+    this.#o = options
+    this.#now = options.now ?? Date.now
+  }
+
+  async attempt (eventId: string): Promise<NextStep> {
+    const { store, sealer, sender, retryScheduleMs, metrics, log } = this.#o
+    const delivery = await store.getDelivery(eventId)
+    if (!delivery || delivery.status !== 'pending') return { next: 'done' }
+    const sealed = await store.getSealedEvent(eventId)
+    if (sealed === null) {
+      await this.#save({ ...delivery, status: 'dead', last_error: 'event body no longer stored' })
+      return { next: 'done' }
+    }
+    const result = await sender.send(eventId, sealer.open(sealed, eventId))
+    const attempts = delivery.attempts + 1
+    metrics.webhookAttempts.inc({ outcome: result.outcome })
+    log.info({ event_id: eventId, session_id: delivery.session_id, attempt: attempts, outcome: result.outcome, status: result.status }, 'webhook attempt')
+
+    if (result.outcome === 'delivered') {
+      await this.#save({ ...delivery, attempts, status: 'delivered', last_error: null })
+      // acknowledged: the only copy of the token goes now
+      await store.deleteSealedEvent(eventId)
+      return { next: 'done' }
+    }
+    const exhausted = attempts > retryScheduleMs.length
+    if (result.outcome === 'gone' || exhausted) {
+      await this.#save({ ...delivery, attempts, status: 'dead', last_error: result.error })
+      log.warn({ event_id: eventId, session_id: delivery.session_id, attempts }, 'webhook dead-lettered')
+      return { next: 'done' }
+    }
+    await this.#save({ ...delivery, attempts, last_error: result.error })
+    const retryAfterMs = 'retryAfterMs' in result ? result.retryAfterMs : undefined
+    return { next: 'retry', delayMs: nextDelay(retryScheduleMs[attempts - 1]!, retryAfterMs) }
+  }
+
+  async #save (delivery: DeliveryRecord): Promise<void> {
+    await this.#o.store.putDelivery({ ...delivery, updated_at: new Date(this.#now()).toISOString() }, this.#o.retentionSeconds)
+  }
+}

@@ -1,0 +1,73 @@
+// Schedules delivery attempts inside this process. Deliveries are recorded in the store before they are
+// queued, so this holds only event IDs and timers.
+import type { FastifyBaseLogger } from 'fastify'
+import type { NextStep } from './deliverer.js'
+
+export interface DeliveryQueue {
+  /** schedules an attempt; an event already waiting or in flight is not added twice */
+  add (eventId: string, delayMs?: number): void
+  /** waits for attempts in flight, at most `timeoutMs`, and cancels what is waiting */
+  close (timeoutMs: number): Promise<void>
+}
+
+/** when the store itself fails during an attempt, try again later without counting an attempt */
+const STORE_RETRY_MS = 5000
+
+export class InProcessDeliveryQueue implements DeliveryQueue {
+  readonly #timers = new Map<string, NodeJS.Timeout>()
+  readonly #inFlight = new Map<string, Promise<void>>()
+  readonly #waiting: string[] = []
+  #closed = false
+
+  constructor (
+    private readonly attempt: (eventId: string) => Promise<NextStep>,
+    private readonly log: FastifyBaseLogger,
+    private readonly concurrency = 16
+  ) {}
+
+  get size (): number { return this.#timers.size + this.#waiting.length + this.#inFlight.size }
+
+  add (eventId: string, delayMs = 0): void {
+    if (this.#closed || this.#timers.has(eventId) || this.#inFlight.has(eventId) || this.#waiting.includes(eventId)) return
+    const timer = setTimeout(() => {
+      this.#timers.delete(eventId)
+      this.#waiting.push(eventId)
+      this.#pump()
+    }, delayMs)
+    this.#timers.set(eventId, timer)
+  }
+
+  #pump (): void {
+    while (!this.#closed && this.#inFlight.size < this.concurrency && this.#waiting.length > 0) {
+      const eventId = this.#waiting.shift()!
+      const run = this.#run(eventId).then((step) => {
+        this.#inFlight.delete(eventId)
+        if (step.next === 'retry') this.add(eventId, step.delayMs)
+        this.#pump()
+      })
+      this.#inFlight.set(eventId, run)
+    }
+  }
+
+  async #run (eventId: string): Promise<NextStep> {
+    try {
+      return await this.attempt(eventId)
+    } catch (err) {
+      this.log.error({ event_id: eventId, err: { type: (err as Error).name, message: (err as Error).message } }, 'webhook attempt could not run')
+      return { next: 'retry', delayMs: STORE_RETRY_MS }
+    }
+  }
+
+  async close (timeoutMs: number): Promise<void> {
+    this.#closed = true
+    for (const timer of this.#timers.values()) clearTimeout(timer)
+    this.#timers.clear()
+    this.#waiting.length = 0
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      Promise.allSettled([...this.#inFlight.values()]),
+      new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs) })
+    ])
+    clearTimeout(timer)
+  }
+}

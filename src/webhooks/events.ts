@@ -1,0 +1,37 @@
+// The bodies of SPEC §5. A body is serialised once, when the outcome is decided, and sent byte-identical on
+// every retry, so a receiver that deduplicates by `webhook-id` sees the same event each time.
+import { newEventId } from '../ids.js'
+import type { OnboardingError, SessionRecord, SessionResult } from '../sessions/records.js'
+
+export type EventType = 'onboarding.completed' | 'onboarding.failed'
+
+export interface WebhookEvent { id: string; type: EventType; body: string }
+
+function subject (session: SessionRecord) {
+  return { session_id: session.id, external_id: session.external_id, metadata: session.metadata, flow: session.flow }
+}
+
+function event (type: EventType, data: unknown, now: number): WebhookEvent {
+  return { id: newEventId(), type, body: JSON.stringify({ type, timestamp: new Date(now).toISOString(), data }) }
+}
+
+export function completedEvent (session: SessionRecord, result: SessionResult, accessToken: string, now: number): WebhookEvent {
+  const { business_id, system_user_id, user_id, page_ids, ad_account_ids, billing_ad_account_id, token_type, token_expires_at, scopes } = result
+  return event('onboarding.completed', {
+    ...subject(session),
+    access_token: accessToken,
+    token_type,
+    token_expires_at,
+    scopes,
+    business_id,
+    system_user_id,
+    user_id,
+    page_ids,
+    ad_account_ids,
+    billing_ad_account_id
+  }, now)
+}
+
+export function failedEvent (session: SessionRecord, error: OnboardingError, now: number): WebhookEvent {
+  return event('onboarding.failed', { ...subject(session), error }, now)
+}

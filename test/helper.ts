@@ -1,0 +1,247 @@
+// Test harness: the real app on a real Redis (a key prefix of its own per test), the simulated Meta on
+// loopback, and a webhook receiver that verifies every delivery with the reference standardwebhooks library.
+import { once } from 'node:events'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Writable } from 'node:stream'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { Redis } from 'ioredis'
+import { Webhook } from 'standardwebhooks'
+import { buildApp, type AppDeps } from '../src/app.js'
+import { loadConfig, type Config } from '../src/config.js'
+import type { FlowName } from '../src/onboarding/flows.js'
+import { MetaSimulator, type SimulatedGrant } from '../src/sandbox/meta-simulator.js'
+
+type Test = { teardown: (fn: () => unknown) => void }
+
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+export const APP_ID = '1234567890123'
+export const APP_SECRET = 'app-secret-0123456789abcdef0123456789'
+export const API_KEY = 'pk_test_0123456789abcdefghijklmnopqrstuv'
+export const WEBHOOK_SECRET = 'whsec_' + Buffer.from('webhook-secret-32-bytes-long!!!!').toString('base64')
+export const CONFIG_IDS: Record<FlowName, string> = { business_portfolio: '111', asset_based: '222', partner_billing: '333' }
+export const PARTNER_AD_ACCOUNT = '998877'
+export const RETURN_ORIGIN = 'https://app.example.com'
+
+export function testEnv (sim: { url: string }, webhookUrl: string, overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  return {
+    PUBLIC_BASE_URL: 'https://onboard.example.com',
+    META_APP_ID: APP_ID,
+    META_APP_SECRET: APP_SECRET,
+    META_CONFIG_ID_BUSINESS_PORTFOLIO: CONFIG_IDS.business_portfolio,
+    META_CONFIG_ID_ASSET_BASED: CONFIG_IDS.asset_based,
+    META_CONFIG_ID_PARTNER_BILLING: CONFIG_IDS.partner_billing,
+    PARTNER_AD_ACCOUNT_ID: `act_${PARTNER_AD_ACCOUNT}`,
+    META_GRAPH_URL: sim.url,
+    META_API_URL: sim.url,
+    META_DIALOG_URL: sim.url,
+    META_TIMEOUT_MS: '2000',
+    WEBHOOK_URL: webhookUrl,
+    WEBHOOK_SECRET,
+    WEBHOOK_TIMEOUT_MS: '2000',
+    WEBHOOK_RETRY_SCHEDULE: '50ms,100ms,100ms',
+    PARTNER_API_KEYS: API_KEY,
+    TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+    COOKIE_SECRET: 'cookie-secret-0123456789abcdefghijkl',
+    RETURN_URL_ORIGINS: RETURN_ORIGIN,
+    LOG_LEVEL: 'info',
+    ...overrides
+  }
+}
+
+export interface ReceivedEvent { id: string; type: string; body: Record<string, any>; attempt: number }
+
+/** A partner's webhook endpoint: verifies each request, records it, and answers what the test says. */
+export class Receiver {
+  readonly events: ReceivedEvent[] = []
+  readonly rejected: string[] = []
+  /** statuses to answer, in order; then 204 */
+  readonly plan: Array<number | { status: number; headers?: Record<string, string> }> = []
+  #server: Server
+  #waiters: Array<() => void> = []
+  #verifier = new Webhook(WEBHOOK_SECRET)
+
+  constructor () {
+    this.#server = createServer((req, res) => { void this.#handle(req, res.writeHead.bind(res), res.end.bind(res)) })
+  }
+
+  async #handle (req: IncomingMessage, writeHead: (s: number, h?: Record<string, string>) => unknown, end: () => unknown): Promise<void> {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const raw = Buffer.concat(chunks).toString('utf8')
+    try {
+      const body = this.#verifier.verify(raw, req.headers as Record<string, string>) as Record<string, any>
+      const id = req.headers['webhook-id'] as string
+      this.events.push({ id, type: body.type, body, attempt: this.events.filter((e) => e.id === id).length + 1 })
+    } catch (err) {
+      this.rejected.push((err as Error).message)
+    }
+    const next = this.plan.shift() ?? 204
+    const answer = typeof next === 'number' ? { status: next } : next
+    writeHead(answer.status, answer.headers)
+    end()
+    for (const wake of this.#waiters.splice(0)) wake()
+  }
+
+  get url (): string { return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/hooks` }
+
+  async start (): Promise<void> {
+    this.#server.listen(0, '127.0.0.1')
+    await once(this.#server, 'listening')
+  }
+
+  async close (): Promise<void> {
+    this.#server.closeAllConnections()
+    await new Promise((resolve) => this.#server.close(resolve))
+  }
+
+  /** resolves once `predicate` holds for the received events; rejects after `timeoutMs` */
+  async waitFor (predicate: (events: ReceivedEvent[]) => boolean, timeoutMs = 5000): Promise<ReceivedEvent[]> {
+    const deadline = Date.now() + timeoutMs
+    while (!predicate(this.events)) {
+      const left = deadline - Date.now()
+      if (left <= 0) throw new Error(`webhook receiver: condition not met within ${timeoutMs} ms (${this.events.length} events)`)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 100))
+        this.#waiters.push(() => { clearTimeout(timer); resolve() })
+      })
+    }
+    return this.events
+  }
+}
+
+/** Every log line the app writes, kept for assertions (and for the no-secret-in-logs test). */
+export class LogCapture extends Writable {
+  readonly lines: string[] = []
+  override _write (chunk: Buffer, _enc: string, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean))
+    done()
+  }
+
+  get text (): string { return this.lines.join('\n') }
+}
+
+export interface Harness {
+  app: FastifyInstance
+  config: Config
+  sim: MetaSimulator
+  receiver: Receiver
+  redis: Redis
+  prefix: string
+  logs: LogCapture
+}
+
+export interface HarnessOptions {
+  env?: Record<string, string | undefined>
+  /** use the in-process store instead of Redis */
+  memory?: boolean
+  deps?: Partial<AppDeps>
+}
+
+let counter = 0
+
+/** A Redis that must answer: in CI a missing Redis fails the tests instead of skipping them. */
+export async function testRedis (t: Test): Promise<Redis> {
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 })
+  await redis.connect().catch((err: Error) => {
+    throw new Error(`Redis is required for the tests at ${REDIS_URL}: ${err.message}`)
+  })
+  t.teardown(() => redis.quit())
+  return redis
+}
+
+export async function deleteKeys (redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0'
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
+    if (keys.length > 0) await redis.del(...keys)
+    cursor = next
+  } while (cursor !== '0')
+}
+
+export async function build (t: Test, options: HarnessOptions = {}): Promise<Harness> {
+  const sim = new MetaSimulator({ appId: APP_ID, appSecret: APP_SECRET })
+  await sim.start()
+  t.teardown(() => sim.close())
+  const receiver = new Receiver()
+  await receiver.start()
+  t.teardown(() => receiver.close())
+  const redis = await testRedis(t)
+  const prefix = `mo-test:${process.pid}:${++counter}:${Date.now()}:`
+  t.teardown(() => deleteKeys(redis, prefix))
+  const config = loadConfig(testEnv(sim, receiver.url, options.env))
+  const logs = new LogCapture()
+  const app = await buildApp(config, {
+    logStream: logs,
+    drainTimeoutMs: 500,
+    ...(options.memory ? {} : { redis, redisKeyPrefix: prefix }),
+    ...options.deps
+  })
+  t.teardown(() => app.close())
+  return { app, config, sim, receiver, redis, prefix, logs }
+}
+
+export const auth = { authorization: `Bearer ${API_KEY}` }
+
+export async function createSession (h: Harness, body: Record<string, unknown>): Promise<Record<string, any>> {
+  const res = await h.app.inject({ method: 'POST', url: '/v1/sessions', headers: auth, payload: body })
+  if (res.statusCode !== 201) throw new Error(`session not created: ${res.statusCode} ${res.body}`)
+  return res.json()
+}
+
+/** A browser: keeps the cookies the service sets, and sends them back. */
+export class Browser {
+  readonly cookies = new Map<string, string>()
+  constructor (private readonly app: FastifyInstance) {}
+
+  get cookieHeader (): string { return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') }
+
+  async get (pathOrUrl: string): Promise<LightMyRequestResponse> {
+    const url = new URL(pathOrUrl, 'https://onboard.example.com')
+    const res = await this.app.inject({
+      method: 'GET',
+      url: url.pathname + url.search,
+      headers: this.cookies.size > 0 ? { cookie: this.cookieHeader } : {}
+    })
+    for (const c of res.cookies) this.cookies.set(c.name, c.value)
+    return res
+  }
+}
+
+export const GRANTS: Record<FlowName, SimulatedGrant> = {
+  business_portfolio: {
+    kind: 'system_user',
+    scopes: ['ads_management', 'pages_messaging', 'paid_marketing_messages', 'public_profile'],
+    pageIds: ['1122334455', '99'],
+    adAccountIds: ['5566778899'],
+    businessId: '1234567890',
+    userId: '61550000000001'
+  },
+  asset_based: {
+    kind: 'user',
+    scopes: ['ads_management', 'pages_messaging', 'marketing_messages_messenger'],
+    pageIds: ['1122334455'],
+    adAccountIds: ['300', '20'],
+    userId: '10222270944537964'
+  },
+  partner_billing: {
+    kind: 'system_user',
+    scopes: ['ads_management', 'business_management', 'pages_messaging', 'paid_marketing_messages'],
+    pageIds: ['1122334455'],
+    adAccountIds: [],
+    businessId: '1234567891',
+    userId: '61550000000000'
+  }
+}
+
+/** session → login → the simulated dialog → callback, as the admin's browser goes through it */
+export async function onboard (h: Harness, flow: FlowName, grant: SimulatedGrant | 'deny', body: Record<string, unknown> = {}) {
+  const session = await createSession(h, { flow, ...body })
+  const browser = new Browser(h.app)
+  const login = await browser.get(session.login_url)
+  if (login.statusCode !== 302) throw new Error(`login answered ${login.statusCode}: ${login.body}`)
+  const dialog = login.headers.location as string
+  const back = grant === 'deny' ? h.sim.deny(dialog) : h.sim.approve(dialog, grant)
+  const callback = await browser.get(back)
+  return { session, browser, dialog, callbackUrl: back, callback }
+}
