@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis'
 import type { DestinationStream } from 'pino'
 import type { Dispatcher } from 'undici'
 import type { Config } from './config.js'
-import { errorHandler, sendProblem } from './http/error-handler.js'
+import { errorHandler, sendProblem, toProblem } from './http/error-handler.js'
 import { loggerOptions, registerRequestLog, requestId } from './http/plugins/request-log.js'
 import { registerApiAuth } from './http/plugins/api-auth.js'
 import { apiKeyBucket, registerRateLimit } from './http/plugins/rate-limit.js'
@@ -63,6 +63,10 @@ async function openStore (config: Config, deps: AppDeps, app: FastifyInstance): 
   return { store: new MemoryStore() }
 }
 
+// a mangled login link is still opened by a person: answer with a page, not JSON
+const isBrowserPath = (url: string): boolean => /^\/(login|oauth)\//.test(url)
+const BAD_LINK = 'This link is not valid. Start again from the platform that sent you here.'
+
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const now = deps.now ?? Date.now
   const app = Fastify({
@@ -76,12 +80,22 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     bodyLimit: config.bodyLimitBytes,
     // the longest path is /v1/sessions/ses_<32 hex>/code; anything far longer is not ours
     routerOptions: { maxParamLength: 200 },
-    return503OnClosing: true
+    return503OnClosing: true,
+    // errors raised before routing (a malformed URL, an over-long path parameter) get the same answers
+    frameworkErrors: (err, request, reply) => {
+      const browser = isBrowserPath(request.url)
+      const problem = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new ProblemError('not_found', browser ? BAD_LINK : 'No such resource') : toProblem(err)
+      return sendProblem(problem, request, reply, browser)
+    }
   })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.setErrorHandler(errorHandler)
-  app.setNotFoundHandler((request, reply) => sendProblem(new ProblemError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`), request, reply))
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!.slice(0, 100)
+    const browser = isBrowserPath(request.url)
+    return sendProblem(new ProblemError('not_found', browser ? BAD_LINK : `No route ${request.method} ${path}`), request, reply, browser)
+  })
 
   const metrics = createMetrics()
   registerRequestLog(app, metrics)

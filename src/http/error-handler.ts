@@ -2,7 +2,7 @@
 // (route config `html: true`). 5xx details stay in the log; the client gets a generic message.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { ProblemError, StoreUnavailableError, type FieldError } from '../problems.js'
-import { htmlPage } from './html.js'
+import { CONTENT_SECURITY_POLICY, htmlPage } from './html.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -51,10 +51,14 @@ export function toProblem (err: FastifyError | Error): ProblemError {
   return new ProblemError('internal_error', 'Something went wrong on our side; it has been logged')
 }
 
-export function sendProblem (problem: ProblemError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function sendProblem (problem: ProblemError, request: FastifyRequest, reply: FastifyReply, html = request.routeOptions.config?.html): FastifyReply {
   for (const [name, value] of Object.entries(problem.extra.headers ?? {})) reply.header(name, value)
   reply.code(problem.statusCode)
-  if (request.routeOptions.config?.html) {
+  // set here as well as in the onSend hook: errors raised before routing skip the hooks
+  reply.header('x-content-type-options', 'nosniff')
+  if (html) {
+    reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer')
+      .header('content-security-policy', CONTENT_SECURITY_POLICY).header('x-frame-options', 'DENY')
     const title = problem.statusCode >= 500 ? 'Something went wrong' : problem.statusCode === 429 ? 'Too many attempts' : 'This link cannot be used'
     return reply.type('text/html; charset=utf-8').send(htmlPage(title, [problem.detail], problem.code))
   }
