@@ -135,10 +135,43 @@ export interface HarnessOptions {
   env?: Record<string, string | undefined>
   /** use the in-process store instead of Redis */
   memory?: boolean
+  /** let the app make its own Redis client from this URL (REDIS_URL), as in production */
+  redisUrl?: string
   deps?: Partial<AppDeps>
 }
 
 let counter = 0
+
+/** states and nonces the test browsers were given: none may ever reach a log line */
+export const browserSecrets = new Set<string>()
+
+/** every secret a harness knows of, by kind: configuration, and the codes and tokens Meta handed out */
+export function knownSecrets (h: Pick<Harness, 'config' | 'sim'>): Array<[string, string]> {
+  const secrets: Array<[string, string]> = [
+    ['META_APP_SECRET', h.config.meta.appSecret],
+    ['COOKIE_SECRET', h.config.cookieSecret],
+    ...h.config.partnerApiKeys.map((k): [string, string] => ['PARTNER_API_KEYS', k]),
+    ...h.config.webhook.secrets.map((k): [string, string] => ['WEBHOOK_SECRET', k.slice('whsec_'.length)]),
+    ...h.config.tokenEncryptionKeys.map((k): [string, string] => ['TOKEN_ENCRYPTION_KEY', k.toString('base64')]),
+    ...[...browserSecrets].map((v): [string, string] => ['state or nonce', v])
+  ]
+  for (const call of h.sim.calls) {
+    for (const [name, value] of Object.entries(call.query)) {
+      if (['code', 'input_token', 'access_token', 'fb_exchange_token', 'client_secret', 'appsecret_proof'].includes(name)) secrets.push([name, value])
+    }
+    const bearer = call.headers.authorization
+    if (typeof bearer === 'string') secrets.push(['bearer token', bearer.replace(/^Bearer /, '')])
+  }
+  return secrets
+}
+
+/** the kinds of secret found in `text`, never the secrets themselves */
+export function leakedSecrets (text: string, secrets: Array<[string, string]>): string[] {
+  const kinds = new Set<string>()
+  for (const [kind, value] of secrets) if (value.length >= 8 && text.includes(value)) kinds.add(kind)
+  if (/EAA[A-Za-z0-9]{20,}/.test(text)) kinds.add('token-shaped string')
+  return [...kinds]
+}
 
 /** A Redis that must answer: in CI a missing Redis fails the tests instead of skipping them. */
 export async function testRedis (t: Test): Promise<Redis> {
@@ -169,15 +202,20 @@ export async function build (t: Test, options: HarnessOptions = {}): Promise<Har
   const redis = await testRedis(t)
   const prefix = `mo-test:${process.pid}:${++counter}:${Date.now()}:`
   t.teardown(() => deleteKeys(redis, prefix))
-  const config = loadConfig(testEnv(sim, receiver.url, options.env))
+  const config = loadConfig(testEnv(sim, receiver.url, { ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}), ...options.env }))
   const logs = new LogCapture()
   const app = await buildApp(config, {
     logStream: logs,
     drainTimeoutMs: 500,
-    ...(options.memory ? {} : { redis, redisKeyPrefix: prefix }),
+    ...(options.memory ? {} : options.redisUrl ? { redisKeyPrefix: prefix } : { redis, redisKeyPrefix: prefix }),
     ...options.deps
   })
   t.teardown(() => app.close())
+  // every test doubles as a log-capture test: a secret in any log line fails it
+  t.teardown(() => {
+    const leaked = leakedSecrets(logs.text, knownSecrets({ config, sim }))
+    if (leaked.length > 0) throw new Error(`secrets found in the logs: ${leaked.join(', ')}`)
+  })
   return { app, config, sim, receiver, redis, prefix, logs }
 }
 
@@ -203,7 +241,12 @@ export class Browser {
       url: url.pathname + url.search,
       headers: this.cookies.size > 0 ? { cookie: this.cookieHeader } : {}
     })
-    for (const c of res.cookies) this.cookies.set(c.name, c.value)
+    for (const c of res.cookies) {
+      this.cookies.set(c.name, c.value)
+      browserSecrets.add(c.value.split('.')[0]!)
+    }
+    const state = typeof res.headers.location === 'string' ? new URL(res.headers.location).searchParams.get('state') : null
+    if (state) browserSecrets.add(state)
     return res
   }
 }
