@@ -47,6 +47,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     store: Store
     deliveries: InProcessDeliveryQueue
+    /** every route served, as method + pattern: what openapi.yaml is checked against */
+    routeTable: Array<{ method: string; url: string }>
   }
 }
 
@@ -97,6 +99,12 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     return sendProblem(new ProblemError('not_found', browser ? BAD_LINK : `No route ${request.method} ${path}`), request, reply, browser)
   })
 
+  const routeTable: Array<{ method: string; url: string }> = []
+  app.decorate('routeTable', routeTable)
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url })
+  })
+
   const metrics = createMetrics()
   registerRequestLog(app, metrics)
   await app.register(securityHeaders, { hsts: config.secureCookies })
@@ -113,7 +121,12 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     now
   })
   const deliverer = new Deliverer({
-    store, sealer, sender, metrics, now, log: app.log,
+    store,
+    sealer,
+    sender,
+    metrics,
+    now,
+    log: app.log,
     retryScheduleMs: config.webhook.retryScheduleMs,
     retentionSeconds: config.retentionSeconds
   })

@@ -62,7 +62,7 @@ export class Receiver {
   #verifier = new Webhook(WEBHOOK_SECRET)
 
   constructor () {
-    this.#server = createServer((req, res) => { void this.#handle(req, res.writeHead.bind(res), res.end.bind(res)) })
+    this.#server = createServer((req, res) => { this.#handle(req, res.writeHead.bind(res), res.end.bind(res)).catch(() => res.destroy()) })
   }
 
   async #handle (req: IncomingMessage, writeHead: (s: number, h?: Record<string, string>) => unknown, end: () => unknown): Promise<void> {

@@ -30,6 +30,8 @@ export interface MetaSimulatorOptions {
   port?: number
   /** Added to every answer; default 0. */
   latencyMs?: number
+  /** What the dialog page's "Continue" grants, by the dialog's config_id; others get a flow-1 grant. */
+  dialogGrants?: Record<string, SimulatedGrant>
   /** Clock in epoch milliseconds; default Date.now. Lets tests expire tokens or skew appsecret_time without sleeping. */
   now?: () => number
 }

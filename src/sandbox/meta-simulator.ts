@@ -43,8 +43,10 @@ export class MetaSimulator {
   private readonly store: SimulatorStore
   private readonly failures = new Map<SimulatedEndpoint, Array<{ failure: Failure, remaining: number }>>()
   private readonly sleepers = new Set<() => void>()
-  // One grant object for the browser page, so repeated "Continue" clicks are the same system user and business.
-  private readonly dialogGrant = defaultGrant()
+  // One grant object per configuration for the browser page, so repeated "Continue" clicks are the same
+  // system user and business; a configuration the simulator was not told about gets a flow-1 grant.
+  private readonly fallbackGrant = defaultGrant()
+  private readonly dialogGrants: Record<string, SimulatedGrant>
   private readonly app: FastifyInstance
   private origin: string | undefined
 
@@ -56,6 +58,7 @@ export class MetaSimulator {
     this.latencyMs = opts.latencyMs ?? 0
     this.nowMs = opts.now ?? Date.now
     this.store = new SimulatorStore(this.appId, () => Math.floor(this.nowMs() / 1000))
+    this.dialogGrants = opts.dialogGrants ?? {}
     this.app = this.buildServer()
   }
 
@@ -173,7 +176,8 @@ export class MetaSimulator {
       return html(400, dialogPage(params, params.toString(), (err as Error).message))
     }
     if (decision === 'deny') return redirect(denialUrl(request))
-    return redirect(approvalUrl(request, this.store.issueCode(this.dialogGrant, request.redirectUri)))
+    const grant = this.dialogGrants[params.get('config_id') ?? ''] ?? this.fallbackGrant
+    return redirect(approvalUrl(request, this.store.issueCode(grant, request.redirectUri)))
   }
 
   private buildServer (): FastifyInstance {

@@ -16,19 +16,18 @@ function event (type: EventType, data: unknown, now: number): WebhookEvent {
 }
 
 export function completedEvent (session: SessionRecord, result: SessionResult, accessToken: string, now: number): WebhookEvent {
-  const { business_id, system_user_id, user_id, page_ids, ad_account_ids, billing_ad_account_id, token_type, token_expires_at, scopes } = result
   return event('onboarding.completed', {
     ...subject(session),
     access_token: accessToken,
-    token_type,
-    token_expires_at,
-    scopes,
-    business_id,
-    system_user_id,
-    user_id,
-    page_ids,
-    ad_account_ids,
-    billing_ad_account_id
+    token_type: result.token_type,
+    token_expires_at: result.token_expires_at,
+    scopes: result.scopes,
+    business_id: result.business_id,
+    system_user_id: result.system_user_id,
+    user_id: result.user_id,
+    page_ids: result.page_ids,
+    ad_account_ids: result.ad_account_ids,
+    billing_ad_account_id: result.billing_ad_account_id
   }, now)
 }
 

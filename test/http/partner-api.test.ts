@@ -1,10 +1,8 @@
 // The partner API through app.inject: every bad input of SPEC §3 answers the right problem+json, never a 5xx,
 // and the happy paths answer the session object of SPEC §3.
-import t from 'tap'
-import type { LightMyRequestResponse } from 'fastify'
+import t, { type Test } from 'tap'
+import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { API_KEY, auth, build, CONFIG_IDS, createSession, GRANTS, RETURN_ORIGIN, type Harness } from '../helper.js'
-
-type Test = typeof t
 
 const SESSION_KEYS = [
   'completed_at', 'config_id', 'created_at', 'delivery', 'error', 'expires_at', 'external_id', 'flow', 'id',
@@ -16,8 +14,8 @@ const ORIGINS = `${RETURN_ORIGIN},http://localhost:4000,http://insecure.example.
 /** every response of this file, to check at the end that no key ever leaks */
 const seen: LightMyRequestResponse[] = []
 
-async function call (h: Harness, opts: Parameters<Harness['app']['inject']>[0]): Promise<LightMyRequestResponse> {
-  const res = await h.app.inject(opts as any)
+async function call (h: Harness, opts: InjectOptions): Promise<LightMyRequestResponse> {
+  const res = await h.app.inject(opts)
   seen.push(res)
   return res
 }
@@ -59,7 +57,9 @@ t.test('POST /v1/sessions: a valid create answers 201 with the full session obje
   const h = await build(t, { env: { RETURN_URL_ORIGINS: ORIGINS } })
   const before = Date.now()
   const res = await post(h, {
-    flow: 'partner_billing', external_id: 'tenant-42', metadata: { plan: 'pro', nested: { a: [1, 2] } },
+    flow: 'partner_billing',
+    external_id: 'tenant-42',
+    metadata: { plan: 'pro', nested: { a: [1, 2] } },
     return_url: `${RETURN_ORIGIN}/done?x=1`
   })
   const after = Date.now()

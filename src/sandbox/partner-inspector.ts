@@ -1,0 +1,134 @@
+// The sandbox's stand-in for a partner platform: a start page that opens an onboarding session for each flow,
+// the return_url page, and the webhook endpoint, which verifies every delivery with the reference
+// standardwebhooks library and shows what arrived (the token masked).
+import Fastify, { type FastifyInstance } from 'fastify'
+import { Webhook } from 'standardwebhooks'
+import { escapeHtml } from '../http/html.js'
+import type { FlowName } from '../onboarding/flows.js'
+
+export interface InspectorOptions {
+  serviceUrl: string
+  apiKey: string
+  webhookSecrets: string[]
+  enabledFlows: FlowName[]
+}
+
+interface Received {
+  at: string
+  id: string
+  verified: boolean
+  type: string
+  data: Record<string, unknown>
+}
+
+const FLOW_TEXT: Record<FlowName, { title: string; text: string }> = {
+  business_portfolio: { title: 'Flow 1 — Business Portfolio', text: 'A business admin connects the portfolio; the platform gets a system-user token that never expires and bills the business’s own ad account.' },
+  asset_based: { title: 'Flow 2 — Asset-Based', text: 'Someone with access to the Page and ad account connects them; the platform gets a user token made long-lived (about 60 days).' },
+  partner_billing: { title: 'Flow 3 — Partner Billing', text: 'A business admin connects the Page; the platform gets a system-user token and the partner’s own ad account is billed.' }
+}
+
+const STYLE = 'body{font-family:system-ui,sans-serif;margin:0;background:#f0f2f5;color:#1c1e21}' +
+  '.banner{background:#fff3cd;border-bottom:1px solid #e0c36c;padding:.6rem 1rem;font-size:.9rem}' +
+  'main{max-width:60rem;margin:1.5rem auto;padding:0 1rem}section{background:#fff;border-radius:8px;padding:1rem 1.25rem;margin:0 0 1rem;box-shadow:0 1px 2px rgba(0,0,0,.12)}' +
+  '.flows{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:1rem}a.button{display:inline-block;background:#1877f2;color:#fff;padding:.55rem 1rem;border-radius:6px;text-decoration:none;font-weight:600}' +
+  'table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e4e6eb;vertical-align:top}code{word-break:break-all}' +
+  '.ok{color:#1a7f37;font-weight:600}.bad{color:#b42318;font-weight:600}'
+
+const BANNER = '<div class="banner" role="note"><strong>Sandbox.</strong> Meta is simulated on this machine; nothing here calls the real Meta.</div>'
+
+const page = (title: string, body: string, refresh = false): string =>
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">${refresh ? '<meta http-equiv="refresh" content="2">' : ''}` +
+  `<title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>${BANNER}<main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`
+
+const mask = (token: unknown): string => typeof token === 'string' && token.length > 10 ? `${token.slice(0, 6)}…${token.slice(-4)} (${token.length} characters)` : '—'
+
+const list = (value: unknown): string => Array.isArray(value) && value.length > 0 ? value.map((v) => `<code>${escapeHtml(String(v))}</code>`).join(', ') : '—'
+
+function eventTable (event: Received): string {
+  const d = event.data
+  const rows: Array<[string, string]> = [
+    ['Signature', event.verified ? '<span class="ok">verified (Standard Webhooks)</span>' : '<span class="bad">NOT verified</span>'],
+    ['webhook-id', `<code>${escapeHtml(event.id)}</code>`],
+    ['type', `<code>${escapeHtml(event.type)}</code>`],
+    ['session', `<code>${escapeHtml(String(d.session_id ?? ''))}</code>`],
+    ['flow', escapeHtml(String(d.flow ?? ''))]
+  ]
+  if (event.type === 'onboarding.completed') {
+    rows.push(
+      ['access token', `<code>${escapeHtml(mask(d.access_token))}</code>`],
+      ['token type', escapeHtml(String(d.token_type))],
+      ['token expires', escapeHtml(String(d.token_expires_at ?? 'never'))],
+      ['business ID', `<code>${escapeHtml(String(d.business_id ?? '—'))}</code>`],
+      ['system user / user', `<code>${escapeHtml(String(d.system_user_id ?? d.user_id ?? '—'))}</code>`],
+      ['Pages', list(d.page_ids)],
+      ['ad accounts', list(d.ad_account_ids)],
+      ['billed ad account', `<code>${escapeHtml(String(d.billing_ad_account_id ?? '—'))}</code>`],
+      ['scopes', list(d.scopes)]
+    )
+  } else {
+    const error = (d.error ?? {}) as Record<string, unknown>
+    rows.push(['error', `<code>${escapeHtml(String(error.code))}</code> ${escapeHtml(String(error.message ?? ''))}`])
+  }
+  return `<table>${rows.map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${v}</td></tr>`).join('')}</table>`
+}
+
+export function buildInspector (options: InspectorOptions): { app: FastifyInstance; received: Received[] } {
+  const app = Fastify({ logger: false, forceCloseConnections: true })
+  const received: Received[] = []
+  const verifiers = options.webhookSecrets.map((s) => new Webhook(s))
+  // the signature is over the exact bytes: keep the raw body
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => { done(null, body) })
+
+  app.post('/hooks', async (request, reply) => {
+    const raw = request.body as string
+    const headers = request.headers as Record<string, string>
+    let data: Record<string, unknown> | null = null
+    for (const verifier of verifiers) {
+      try {
+        data = verifier.verify(raw, headers) as Record<string, unknown>
+        break
+      } catch {}
+    }
+    let body = data
+    if (body === null) {
+      try { body = JSON.parse(raw) as Record<string, unknown> } catch { body = { type: 'unreadable body' } }
+    }
+    received.unshift({ at: new Date().toISOString(), id: headers['webhook-id'] ?? '', verified: data !== null, type: String(body.type), data: (body.data ?? {}) as Record<string, unknown> })
+    received.length = Math.min(received.length, 100)
+    return reply.code(204).send()
+  })
+
+  app.get('/', async (_request, reply) => {
+    const flows = options.enabledFlows.map((flow) =>
+      `<section><h2>${escapeHtml(FLOW_TEXT[flow].title)}</h2><p>${escapeHtml(FLOW_TEXT[flow].text)}</p><a class="button" id="start-${flow}" href="/start?flow=${flow}">Start onboarding</a></section>`).join('')
+    const events = received.length === 0
+      ? '<p>No webhook yet. Start an onboarding above.</p>'
+      : received.map((e) => `<h3>${escapeHtml(e.type)} <small>${escapeHtml(e.at)}</small></h3>${eventTable(e)}`).join('')
+    return reply.type('text/html; charset=utf-8').send(page('Onboarding sandbox',
+      `<p>Play the partner platform: start an onboarding, go through the simulated Meta login, and see the signed webhook arrive.</p><div class="flows">${flows}</div><section id="inspector"><h2>Webhook inspector</h2>${events}</section>`))
+  })
+
+  app.get<{ Querystring: { flow?: string } }>('/start', async (request, reply) => {
+    const res = await fetch(`${options.serviceUrl}/v1/sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${options.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ flow: request.query.flow, external_id: 'sandbox-tenant', return_url: `${request.protocol}://${request.host}/result`, metadata: { source: 'sandbox' } })
+    })
+    const session = await res.json() as { login_url?: string; detail?: string }
+    if (!res.ok || !session.login_url) return reply.code(400).type('text/html; charset=utf-8').send(page('Could not start', `<p>${escapeHtml(session.detail ?? 'unknown error')}</p><p><a href="/">Back</a></p>`))
+    return reply.redirect(session.login_url, 303)
+  })
+
+  app.get<{ Querystring: { session_id?: string; status?: string; error?: string } }>('/result', async (request, reply) => {
+    const { session_id: sessionId = '', status = '', error } = request.query
+    const event = received.find((e) => e.data.session_id === sessionId)
+    const outcome = status === 'completed'
+      ? '<p class="ok">The onboarding completed.</p>'
+      : `<p class="bad">The onboarding failed: <code>${escapeHtml(error ?? 'unknown')}</code></p>`
+    const webhook = event ? eventTable(event) : '<p>Waiting for the webhook… (this page refreshes)</p>'
+    return reply.type('text/html; charset=utf-8').send(page('Back on the partner platform',
+      `<section>${outcome}<p>Session <code>${escapeHtml(sessionId)}</code></p></section><section id="webhook"><h2>The webhook the platform received</h2>${webhook}</section><p><a class="button" href="/">Start another</a></p>`, !event))
+  })
+
+  return { app, received }
+}

@@ -1,0 +1,50 @@
+// openapi.yaml is hand-written and is the published contract: this fails when a route, a method or a
+// problem code of the running app and the file disagree.
+import { readFileSync } from 'node:fs'
+import type { InjectOptions } from 'fastify'
+import t from 'tap'
+import { parse } from 'yaml'
+import { PROBLEMS } from '../src/problems.js'
+import { build } from './helper.js'
+
+const spec = parse(readFileSync(new URL('../openapi.yaml', import.meta.url), 'utf8'))
+const METHODS = ['get', 'post', 'put', 'patch', 'delete']
+
+t.test('every route of the app is in openapi.yaml, and every operation of the file is served', async (t) => {
+  const h = await build(t)
+  const served = new Set(h.app.routeTable.map((r) => `${r.method} ${r.url.replace(/:([A-Za-z_]+)/g, '{$1}')}`))
+  const documented = new Set<string>()
+  for (const [path, item] of Object.entries<Record<string, unknown>>(spec.paths)) {
+    for (const method of METHODS) if (item[method]) documented.add(`${method.toUpperCase()} ${path}`)
+  }
+  t.same([...served].filter((r) => !documented.has(r)), [], 'served but not documented')
+  t.same([...documented].filter((r) => !served.has(r)), [], 'documented but not served')
+})
+
+t.test('every problem code a route can answer is documented', async (t) => {
+  const text = readFileSync(new URL('../openapi.yaml', import.meta.url), 'utf8')
+  const undocumented = Object.keys(PROBLEMS)
+    .filter((code) => !['internal_error', 'delivery_not_found', 'delivery_not_dead'].includes(code))
+    .filter((code) => !text.includes(code))
+  t.same(undocumented, [])
+})
+
+t.test('documented statuses are the ones the routes answer', async (t) => {
+  const h = await build(t)
+  const statuses = (path: string, method: string) => Object.keys(spec.paths[path][method].responses)
+  // probe each operation with what makes it answer each documented family
+  const probes: Array<[string, string, InjectOptions, number]> = [
+    ['/v1/sessions', 'post', { method: 'POST', url: '/v1/sessions' }, 401],
+    ['/v1/sessions/{id}', 'get', { method: 'GET', url: '/v1/sessions/ses_00000000000000000000000000000000', headers: { authorization: `Bearer ${h.config.partnerApiKeys[0]}` } }, 404],
+    ['/login/{session_id}', 'get', { method: 'GET', url: '/login/ses_00000000000000000000000000000000' }, 404],
+    ['/oauth/callback', 'get', { method: 'GET', url: '/oauth/callback' }, 400],
+    ['/healthz', 'get', { method: 'GET', url: '/healthz' }, 200],
+    ['/readyz', 'get', { method: 'GET', url: '/readyz' }, 200],
+    ['/metrics', 'get', { method: 'GET', url: '/metrics' }, 200]
+  ]
+  for (const [path, method, request, expected] of probes) {
+    const res = await h.app.inject(request)
+    t.equal(res.statusCode, expected, `${method} ${path}`)
+    t.ok(statuses(path, method).includes(String(expected)), `${method} ${path} documents ${expected}`)
+  }
+})

@@ -1,0 +1,77 @@
+// The real entry point as an operator runs it: `src/server.ts` in its own process, configured only through
+// the environment, against the simulated Meta and a real Redis; all three flows over real HTTP; SIGTERM
+// closes it cleanly.
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createServer } from 'node:net'
+import t from 'tap'
+import { Redis } from 'ioredis'
+import { MetaSimulator } from '../src/sandbox/meta-simulator.js'
+import { API_KEY, APP_ID, APP_SECRET, GRANTS, Receiver, REDIS_URL, testEnv } from './helper.js'
+
+async function freePort (): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+// a database of its own, emptied afterwards: the process uses the default key prefix
+const DB = 11
+const redisUrl = `${REDIS_URL.replace(/\/\d*$/, '')}/${DB}`
+
+t.test('the service process completes all three flows and exits cleanly on SIGTERM', async (t) => {
+  const sim = new MetaSimulator({ appId: APP_ID, appSecret: APP_SECRET })
+  await sim.start()
+  t.teardown(() => sim.close())
+  const receiver = new Receiver()
+  await receiver.start()
+  t.teardown(() => receiver.close())
+  const redis = new Redis(redisUrl)
+  t.teardown(async () => { await redis.flushdb(); await redis.quit() })
+
+  const port = await freePort()
+  const base = `http://127.0.0.1:${port}`
+  const env = { ...process.env, ...testEnv(sim, receiver.url, { PORT: String(port), HOST: '127.0.0.1', PUBLIC_BASE_URL: base, REDIS_URL: redisUrl, NODE_ENV: 'production' }) }
+  const child = spawn(process.execPath, [...process.execArgv, 'src/server.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout.on('data', (chunk) => { output += chunk })
+  child.stderr.on('data', (chunk) => { output += chunk })
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+
+  for (let i = 0; i < 100; i++) {
+    const ok = await fetch(`${base}/readyz`).then((r) => r.ok, () => false)
+    if (ok) break
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+
+  for (const flow of ['business_portfolio', 'asset_based', 'partner_billing'] as const) {
+    const created = await fetch(`${base}/v1/sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ flow, external_id: `tenant-${flow}`, return_url: 'https://app.example.com/done' })
+    })
+    t.equal(created.status, 201, `${flow}: session created`)
+    const session = await created.json() as { id: string; login_url: string }
+    const login = await fetch(session.login_url, { redirect: 'manual' })
+    t.equal(login.status, 302)
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!
+    const callbackUrl = sim.approve(login.headers.get('location')!, GRANTS[flow])
+    const back = await fetch(callbackUrl, { redirect: 'manual', headers: { cookie } })
+    t.equal(back.status, 303)
+    t.equal(back.headers.get('location'), `https://app.example.com/done?session_id=${session.id}&status=completed`)
+    const events = await receiver.waitFor((e) => e.some((x) => x.body.data.session_id === session.id))
+    t.equal(events.find((x) => x.body.data.session_id === session.id)!.body.data.flow, flow)
+  }
+  t.equal(receiver.rejected.length, 0)
+  const metrics = await (await fetch(`${base}/metrics`)).text()
+  t.match(metrics, /onboarding_sessions_total\{flow="partner_billing",outcome="completed",error=""\} 1/)
+  t.match(metrics, /webhook_attempts_total\{outcome="delivered"\} 3/)
+
+  child.kill('SIGTERM')
+  const [code] = await once(child, 'exit')
+  t.equal(code, 0, 'graceful exit')
+  t.notMatch(output, new RegExp(APP_SECRET), 'the app secret never reaches the output')
+  t.match(output, /"msg":"closing"/)
+})
