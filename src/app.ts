@@ -67,7 +67,17 @@ async function openStore (config: Config, deps: AppDeps, app: FastifyInstance): 
 
 // a mangled login link is still opened by a person: answer with a page, not JSON
 const isBrowserPath = (url: string): boolean => /^\/(login|oauth)\//.test(url)
-const BAD_LINK = 'This link is not valid. Start again from the platform that sent you here.'
+
+/**
+ * What a URL that matches no route means to its caller. `paramTooLong`: the router refused a path parameter
+ * longer than any ID, so a session route with an over-long ID is still an unknown session.
+ */
+function notFound (method: string, url: string, paramTooLong: boolean): ProblemError {
+  const path = url.split('?')[0]!.slice(0, 100)
+  if (isBrowserPath(url)) return new ProblemError('not_found', 'This link is not valid. Start again from the platform that sent you here.')
+  if (paramTooLong && /^\/v1\/sessions\/[^/]+(\/code)?$/.test(url.split('?')[0]!)) return new ProblemError('session_not_found', 'No such session')
+  return new ProblemError('not_found', `No route ${method} ${path}`)
+}
 
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const now = deps.now ?? Date.now
@@ -85,19 +95,16 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     return503OnClosing: true,
     // errors raised before routing (a malformed URL, an over-long path parameter) get the same answers
     frameworkErrors: (err, request, reply) => {
-      const browser = isBrowserPath(request.url)
-      const problem = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new ProblemError('not_found', browser ? BAD_LINK : 'No such resource') : toProblem(err)
-      return sendProblem(problem, request, reply, browser)
+      const problem = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? notFound(request.method, request.url, true) : toProblem(err)
+      return sendProblem(problem, request, reply, isBrowserPath(request.url))
     }
   })
+  // the API takes JSON only: a text/plain body is a 415, not a string that fails validation
+  app.removeContentTypeParser('text/plain')
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.setErrorHandler(errorHandler)
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0]!.slice(0, 100)
-    const browser = isBrowserPath(request.url)
-    return sendProblem(new ProblemError('not_found', browser ? BAD_LINK : `No route ${request.method} ${path}`), request, reply, browser)
-  })
+  app.setNotFoundHandler((request, reply) => sendProblem(notFound(request.method, request.url, false), request, reply, isBrowserPath(request.url)))
 
   const routeTable: Array<{ method: string; url: string }> = []
   app.decorate('routeTable', routeTable)

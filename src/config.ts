@@ -5,17 +5,20 @@ import type { FlowName } from './onboarding/flows.js'
 import { parseDuration } from './duration.js'
 
 const DIGITS = /^\d+$/
+/** a longer delay than this is not a retry any more; it also keeps timers within Node's 2^31 ms */
+const MAX_RETRY_DELAY_MS = 7 * 24 * 3_600_000
 
 function csv (value: string): string[] {
   return value.split(/[\s,]+/).map((s) => s.trim()).filter((s) => s.length > 0)
 }
 
-const intFromEnv = (def: number, min: number, max: number) =>
-  z.string().trim().regex(DIGITS, 'must be a whole number').optional()
-    .transform((v) => (v === undefined || v === '' ? def : Number(v)))
-    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
-
+// an empty variable counts as unset, as it does for every optional variable
 const optionalString = z.string().trim().optional().transform((v) => (v === '' ? undefined : v))
+
+const intFromEnv = (def: number, min: number, max: number) =>
+  optionalString.pipe(z.string().regex(DIGITS, 'must be a whole number').optional())
+    .transform((v) => (v === undefined ? def : Number(v)))
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
 
 function httpUrl (value: string): URL | null {
   try {
@@ -40,7 +43,13 @@ const originUrl = (description: string) => origin.transform((url) => url.origin)
 const envSchema = z.object({
   PORT: intFromEnv(3000, 0, 65535),
   HOST: z.string().trim().min(1).default('0.0.0.0'),
-  PUBLIC_BASE_URL: origin.transform((url) => url.href.replace(/\/+$/, '')),
+  PUBLIC_BASE_URL: origin.transform((url, ctx) => {
+    if (url.search || url.hash) {
+      ctx.addIssue({ code: 'custom', message: 'must be a base URL without query or fragment' })
+      return z.NEVER
+    }
+    return url.href.replace(/\/+$/, '')
+  }),
   META_APP_ID: z.string({ error: 'is required' }).trim().regex(DIGITS, 'must be digits'),
   META_APP_SECRET: z.string({ error: 'is required' }).trim().min(1, 'is required'),
   META_GRAPH_VERSION: z.string().trim().regex(/^v\d+\.\d+$/, 'must look like v26.0').default('v26.0'),
@@ -76,11 +85,12 @@ const envSchema = z.object({
     return secrets
   }),
   WEBHOOK_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
-  WEBHOOK_RETRY_SCHEDULE: z.string().default('5s,5m,30m,2h,5h,10h,10h').transform((v, ctx) => {
-    const parts = csv(v)
+  WEBHOOK_RETRY_SCHEDULE: optionalString.transform((v, ctx) => {
+    const given = csv(v ?? '')
+    const parts = given.length > 0 ? given : csv('5s,5m,30m,2h,5h,10h,10h')
     const delays = parts.map(parseDuration)
-    if (delays.some((d) => d === null)) {
-      ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of durations such as 5s,5m,2h (units ms, s, m, h)' })
+    if (delays.some((d) => d === null || d > MAX_RETRY_DELAY_MS)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of durations such as 5s,5m,2h (units ms, s, m, h), each at most 7 days' })
       return z.NEVER
     }
     return delays as number[]
@@ -130,6 +140,9 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: intFromEnv(65_536, 1024, 10 * 1024 * 1024),
   RETENTION_DAYS: intFromEnv(30, 1, 3650)
 })
+
+/** every variable the service reads: README and .env.example are checked against this list */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape)
 
 export interface Config {
   port: number
@@ -182,23 +195,24 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
       const message = issue.code === 'invalid_type' && env[variable] === undefined ? 'is required' : issue.message
       if (!problems.some((p) => p.variable === variable)) problems.push({ variable, message })
     }
-    throw new ConfigError(problems)
   }
-  const e = parsed.data
-  const configIds: Partial<Record<FlowName, string>> = {}
-  if (e.META_CONFIG_ID_BUSINESS_PORTFOLIO) configIds.business_portfolio = e.META_CONFIG_ID_BUSINESS_PORTFOLIO
-  if (e.META_CONFIG_ID_ASSET_BASED) configIds.asset_based = e.META_CONFIG_ID_ASSET_BASED
-  if (e.META_CONFIG_ID_PARTNER_BILLING) configIds.partner_billing = e.META_CONFIG_ID_PARTNER_BILLING
-  if (Object.keys(configIds).length === 0) {
+  // checks across variables run on the raw values, so one message names every problem at once
+  const set = (name: string): boolean => (env[name] ?? '').trim() !== ''
+  if (!set('META_CONFIG_ID_BUSINESS_PORTFOLIO') && !set('META_CONFIG_ID_ASSET_BASED') && !set('META_CONFIG_ID_PARTNER_BILLING')) {
     problems.push({
       variable: 'META_CONFIG_ID_BUSINESS_PORTFOLIO, META_CONFIG_ID_ASSET_BASED, META_CONFIG_ID_PARTNER_BILLING',
       message: 'at least one flow must be enabled'
     })
   }
-  if (configIds.partner_billing && !e.PARTNER_AD_ACCOUNT_ID) {
+  if (set('META_CONFIG_ID_PARTNER_BILLING') && !set('PARTNER_AD_ACCOUNT_ID')) {
     problems.push({ variable: 'PARTNER_AD_ACCOUNT_ID', message: 'is required when META_CONFIG_ID_PARTNER_BILLING is set' })
   }
-  if (problems.length > 0) throw new ConfigError(problems)
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems)
+  const e = parsed.data
+  const configIds: Partial<Record<FlowName, string>> = {}
+  if (e.META_CONFIG_ID_BUSINESS_PORTFOLIO) configIds.business_portfolio = e.META_CONFIG_ID_BUSINESS_PORTFOLIO
+  if (e.META_CONFIG_ID_ASSET_BASED) configIds.asset_based = e.META_CONFIG_ID_ASSET_BASED
+  if (e.META_CONFIG_ID_PARTNER_BILLING) configIds.partner_billing = e.META_CONFIG_ID_PARTNER_BILLING
 
   return {
     port: e.PORT,

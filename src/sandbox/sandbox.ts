@@ -68,7 +68,8 @@ process.stdout.write(`\nmessenger-onboarding sandbox (Meta is simulated; nothing
   `  service ${config.publicBaseUrl} · simulated Meta ${meta.url} · store: ${config.redisUrl ? 'Redis' : 'in-process'}\n  Ctrl-C to stop.\n`)
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void Promise.allSettled([inspector.app.close(), service.close(), meta.close()]).then(() => process.exit(0))
+  process.once(signal, async () => {
+    await Promise.allSettled([inspector.app.close(), service.close(), meta.close()])
+    process.exit(0)
   })
 }

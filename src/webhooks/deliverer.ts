@@ -19,9 +19,12 @@ export interface DelivererOptions {
   now?: () => number
 }
 
+/** a receiver's Retry-After is honoured up to a day; beyond that it is a broken header, not a plan */
+const MAX_RETRY_AFTER_MS = 24 * 3_600_000
+
 /** the delay before the next attempt: never earlier than the schedule, up to 10% later so retries spread */
 export function nextDelay (scheduledMs: number, retryAfterMs = 0, random = Math.random): number {
-  const base = Math.max(scheduledMs, retryAfterMs)
+  const base = Math.max(scheduledMs, Math.min(retryAfterMs, MAX_RETRY_AFTER_MS))
   return Math.round(base + base * 0.1 * random())
 }
 

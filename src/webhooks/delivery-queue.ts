@@ -12,6 +12,8 @@ export interface DeliveryQueue {
 
 /** when the store itself fails during an attempt, try again later without counting an attempt */
 const STORE_RETRY_MS = 5000
+/** setTimeout turns anything longer than 2^31-1 ms into 1 ms: longer waits are made of several timers */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 export class InProcessDeliveryQueue implements DeliveryQueue {
   readonly #timers = new Map<string, NodeJS.Timeout>()
@@ -29,11 +31,16 @@ export class InProcessDeliveryQueue implements DeliveryQueue {
 
   add (eventId: string, delayMs = 0): void {
     if (this.#closed || this.#timers.has(eventId) || this.#inFlight.has(eventId) || this.#waiting.includes(eventId)) return
+    this.#arm(eventId, delayMs)
+  }
+
+  #arm (eventId: string, delayMs: number): void {
     const timer = setTimeout(() => {
+      if (delayMs > MAX_TIMER_MS) return this.#arm(eventId, delayMs - MAX_TIMER_MS)
       this.#timers.delete(eventId)
       this.#waiting.push(eventId)
       this.#pump()
-    }, delayMs)
+    }, Math.min(delayMs, MAX_TIMER_MS))
     this.#timers.set(eventId, timer)
   }
 

@@ -1,7 +1,7 @@
 // Redis stops: /healthz stays 200, /readyz goes 503, requests that need Redis fail fast with 503; Redis
 // comes back: the service recovers by itself.
 import t from 'tap'
-import { auth, build, Browser } from '../helper.js'
+import { auth, build, Browser, GRANTS, onboard } from '../helper.js'
 import { RedisServer } from '../redis-server.js'
 
 t.test('readyz and requests follow Redis going away and coming back', async (t) => {
@@ -72,4 +72,11 @@ t.test('the in-process store: ready with a warning, and a whole flow works', asy
   t.equal(ready.json().checks.redis.status, 'warn')
   t.equal(ready.json().checks.store.kind, 'memory')
   t.match(h.logs.text, /in-process store/)
+  const { callback, session } = await onboard(h, 'asset_based', GRANTS.asset_based)
+  t.equal(callback.statusCode, 200)
+  const [event] = await h.receiver.waitFor((e) => e.length >= 1)
+  t.equal(event!.body.data.session_id, session.id)
+  t.equal((await h.redis.keys(`${h.prefix}*`)).length, 0, 'nothing written to Redis')
+  const replay = await new Browser(h.app).get('/oauth/callback?code=x&state=' + 'A'.repeat(43))
+  t.equal(replay.statusCode, 400)
 })

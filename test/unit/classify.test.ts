@@ -166,8 +166,9 @@ t.test('nextDelay', async (t) => {
 t.test('a retry delay beyond what setTimeout can wait does not fire at once', async (t) => {
   // Retry-After: 2592000 (30 days) or WEBHOOK_RETRY_SCHEDULE=600h give delays above 2^31-1 ms, which
   // Node's setTimeout replaces with 1 ms: the next attempt would go out immediately.
-  const delay = nextDelay(5000, parseRetryAfter('2592000', Date.now()), () => 0)
-  t.equal(delay, 2_592_000_000)
+  // a Retry-After of 30 days is honoured up to a day; the queue still copes with longer waits
+  t.equal(nextDelay(5000, parseRetryAfter('2592000', Date.now()), () => 0), 86_400_000)
+  const delay = 2_592_000_000
   let attempts = 0
   const log = { error () {}, warn () {}, info () {} } as any
   const queue = new InProcessDeliveryQueue(async () => { attempts++; return { next: 'done' } }, log)

@@ -19,7 +19,7 @@ const createBody = z.strictObject({
   ).optional()
 })
 
-const sessionParams = z.object({ id: z.string().max(64) })
+const sessionParams = z.object({ id: z.string() })
 const codeBody = z.strictObject({ code: z.string().min(1, 'is required').max(2048, 'must be at most 2048 characters') })
 
 export const sessionRoutes: FastifyPluginAsyncZod<{ sessions: Sessions; onboarding: Onboarding }> = async (app, { sessions, onboarding }) => {
