@@ -192,13 +192,19 @@ export async function deleteKeys (redis: Redis, prefix: string): Promise<void> {
   } while (cursor !== '0')
 }
 
-export async function build (t: Test, options: HarnessOptions = {}): Promise<Harness> {
+/** the simulated Meta and the partner's receiver, both on loopback, closed after the test */
+export async function startPeers (t: Test): Promise<{ sim: MetaSimulator; receiver: Receiver }> {
   const sim = new MetaSimulator({ appId: APP_ID, appSecret: APP_SECRET })
   await sim.start()
   t.teardown(() => sim.close())
   const receiver = new Receiver()
   await receiver.start()
   t.teardown(() => receiver.close())
+  return { sim, receiver }
+}
+
+export async function build (t: Test, options: HarnessOptions = {}): Promise<Harness> {
+  const { sim, receiver } = await startPeers(t)
   const redis = await testRedis(t)
   const prefix = `mo-test:${process.pid}:${++counter}:${Date.now()}:`
   t.teardown(() => deleteKeys(redis, prefix))

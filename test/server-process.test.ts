@@ -3,31 +3,17 @@
 // closes it cleanly.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer } from 'node:net'
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { MetaSimulator } from '../src/sandbox/meta-simulator.js'
-import { API_KEY, APP_ID, APP_SECRET, GRANTS, Receiver, REDIS_URL, testEnv } from './helper.js'
-
-async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
+import { API_KEY, APP_SECRET, GRANTS, REDIS_URL, startPeers, testEnv } from './helper.js'
+import { freePort } from './redis-server.js'
 
 // a database of its own, emptied afterwards: the process uses the default key prefix
 const DB = 11
 const redisUrl = `${REDIS_URL.replace(/\/\d*$/, '')}/${DB}`
 
 t.test('the service process completes all three flows and exits cleanly on SIGTERM', async (t) => {
-  const sim = new MetaSimulator({ appId: APP_ID, appSecret: APP_SECRET })
-  await sim.start()
-  t.teardown(() => sim.close())
-  const receiver = new Receiver()
-  await receiver.start()
-  t.teardown(() => receiver.close())
+  const { sim, receiver } = await startPeers(t)
   const redis = new Redis(redisUrl)
   t.teardown(async () => { await redis.flushdb(); await redis.quit() })
 
