@@ -14,6 +14,7 @@ import { apiKeyBucket, registerRateLimit } from './http/plugins/rate-limit.js'
 import securityHeaders from './http/plugins/security-headers.js'
 import { browserRoutes } from './http/routes/browser-routes.js'
 import { operatorRoutes } from './http/routes/operator-routes.js'
+import { deliveryRoutes } from './http/routes/delivery-routes.js'
 import { sessionRoutes } from './http/routes/session-routes.js'
 import { MetaClient } from './meta/meta-client.js'
 import { createMetrics } from './metrics.js'
@@ -25,7 +26,10 @@ import { closeRedis, connectRedis, createRedisClient } from './sessions/redis-cl
 import { RedisStore } from './sessions/redis-store.js'
 import { Sessions } from './sessions/sessions.js'
 import { Deliverer } from './webhooks/deliverer.js'
-import { InProcessDeliveryQueue } from './webhooks/delivery-queue.js'
+import { BullDeliveryQueue } from './webhooks/bullmq-delivery-queue.js'
+import { Deliveries } from './webhooks/deliveries.js'
+import { InProcessDeliveryQueue, type DeliveryQueue } from './webhooks/delivery-queue.js'
+import { OutboxSweep } from './webhooks/outbox-sweep.js'
 import { WebhookSender } from './webhooks/webhook-sender.js'
 import { WebhookSigner } from './webhooks/signer.js'
 import { TokenSealer } from './webhooks/token-sealer.js'
@@ -41,28 +45,35 @@ export interface AppDeps {
   now?: () => number
   /** how long close() waits for webhook attempts in flight */
   drainTimeoutMs?: number
+  /** how often the outbox sweep looks for pending deliveries without a job */
+  sweepIntervalMs?: number
+  /** concurrent webhook attempts per instance */
+  deliveryConcurrency?: number
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     store: Store
-    deliveries: InProcessDeliveryQueue
+    deliveryQueue: DeliveryQueue
+    outboxSweep: OutboxSweep
     /** every route served, as method + pattern: what openapi.yaml is checked against */
     routeTable: Array<{ method: string; url: string }>
   }
 }
 
-async function openStore (config: Config, deps: AppDeps, app: FastifyInstance): Promise<{ store: Store; redis?: Redis }> {
-  if (deps.redis) return { store: new RedisStore(deps.redis, deps.redisKeyPrefix), redis: deps.redis }
+interface OpenedStore { store: Store; redis?: Redis; close: () => Promise<void> }
+
+async function openStore (config: Config, deps: AppDeps, app: FastifyInstance): Promise<OpenedStore> {
+  if (deps.redis) return { store: new RedisStore(deps.redis, deps.redisKeyPrefix), redis: deps.redis, close: async () => {} }
   if (config.redisUrl) {
     const redis = createRedisClient(config.redisUrl)
     redis.on('error', (err) => app.log.warn({ err: { type: err.name, message: err.message } }, 'redis connection error'))
     if (!await connectRedis(redis)) app.log.error('Redis does not answer at start-up; /readyz reports 503 until it does')
-    app.addHook('onClose', async () => { await closeRedis(redis) })
-    return { store: new RedisStore(redis, deps.redisKeyPrefix), redis }
+    return { store: new RedisStore(redis, deps.redisKeyPrefix), redis, close: () => closeRedis(redis) }
   }
   app.log.warn('REDIS_URL is unset: using the in-process store (single instance, nothing survives a restart)')
-  return { store: new MemoryStore() }
+  const store = new MemoryStore()
+  return { store, close: () => store.close() }
 }
 
 // a mangled login link is still opened by a person: answer with a page, not JSON
@@ -112,12 +123,12 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url })
   })
 
-  const metrics = createMetrics()
+  const metrics = createMetrics(now)
   registerRequestLog(app, metrics)
   await app.register(securityHeaders, { hsts: config.secureCookies })
   await app.register(cookie, { secret: config.cookieSecret })
 
-  const { store, redis } = await openStore(config, deps, app)
+  const { store, redis, close: closeStore } = await openStore(config, deps, app)
   const sealer = new TokenSealer(config.tokenEncryptionKeys)
   const meta = new MetaClient({ ...config.meta, dispatcher: deps.dispatcher, metrics, now })
   const sender = new WebhookSender({
@@ -137,17 +148,27 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     retryScheduleMs: config.webhook.retryScheduleMs,
     retentionSeconds: config.retentionSeconds
   })
-  const deliveries = new InProcessDeliveryQueue((eventId) => deliverer.attempt(eventId), app.log)
+  const attempt = (eventId: string) => deliverer.attempt(eventId)
+  const queue: DeliveryQueue = redis
+    ? new BullDeliveryQueue({ redis, prefix: `${deps.redisKeyPrefix ?? 'mo:'}bull`, attempt, log: app.log, webhookTimeoutMs: config.webhook.timeoutMs, concurrency: deps.deliveryConcurrency })
+    : new InProcessDeliveryQueue(attempt, app.log, deps.deliveryConcurrency)
+  const sweep = new OutboxSweep({ store, queue, log: app.log, retentionSeconds: config.retentionSeconds, intervalMs: deps.sweepIntervalMs, now })
+  metrics.queue.source = () => store.deliveryStats()
   const sessions = new Sessions(config, store, metrics, now)
-  const onboarding = new Onboarding({ config, store, sessions, meta, sealer, deliveries, metrics, now })
+  const deliveries = new Deliveries(store, queue, config.retentionSeconds, now)
+  const onboarding = new Onboarding({ config, store, sessions, meta, sealer, deliveries: queue, metrics, now })
   app.decorate('store', store)
-  app.decorate('deliveries', deliveries)
+  app.decorate('deliveryQueue', queue)
+  app.decorate('outboxSweep', sweep)
+  app.addHook('onReady', async () => { sweep.start() })
 
   let shuttingDown = false
   app.addHook('preClose', async () => { shuttingDown = true })
+  // in this order: nothing new is queued, attempts in flight end (bounded), then the store goes
   app.addHook('onClose', async () => {
-    await deliveries.close(deps.drainTimeoutMs ?? config.webhook.timeoutMs)
-    await store.close()
+    await sweep.stop()
+    await queue.close(deps.drainTimeoutMs ?? config.webhook.timeoutMs)
+    await closeStore()
   })
 
   await app.register(operatorRoutes, { store, metrics, isShuttingDown: () => shuttingDown })
@@ -172,6 +193,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     registerApiAuth(scope, config.partnerApiKeys)
     scope.addHook('onRequest', async (_request, reply) => { reply.header('cache-control', 'no-store') })
     await scope.register(sessionRoutes, { sessions, onboarding })
+    await scope.register(deliveryRoutes, { deliveries })
   })
 
   return app

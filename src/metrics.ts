@@ -4,10 +4,22 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export type MetaEndpoint = 'exchange' | 'debug_token' | 'me' | 'long_lived' | 'assets' | 'asset_connections'
 
-export function createMetrics () {
+export interface QueueStats { pending: number; dead: number; oldestPendingCreatedAt: number | null }
+
+export function createMetrics (now: () => number = Date.now) {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
+  // the three queue gauges read the store once per scrape, whichever asks first
+  const queue: { source?: () => Promise<QueueStats> } = {}
+  let cached: { at: number; stats: Promise<QueueStats | null> } | undefined
+  const queueStats = () => {
+    if (!queue.source) return Promise.resolve(null)
+    if (!cached || now() - cached.at > 1000) cached = { at: now(), stats: queue.source().catch(() => null) }
+    return cached.stats
+  }
   return {
+    /** set once the store exists: where the queue gauges read their values */
+    queue,
     registry,
     httpRequests: new Counter({
       name: 'http_requests_total',
@@ -44,17 +56,29 @@ export function createMetrics () {
     webhookQueueDepth: new Gauge({
       name: 'webhook_queue_depth',
       help: 'Webhook deliveries waiting to be sent (pending)',
-      registers: [registry]
+      registers: [registry],
+      async collect () {
+        const s = await queueStats()
+        if (s) this.set(s.pending)
+      }
     }),
     webhookOldestPending: new Gauge({
       name: 'webhook_oldest_pending_seconds',
       help: 'Age of the oldest pending webhook delivery',
-      registers: [registry]
+      registers: [registry],
+      async collect () {
+        const s = await queueStats()
+        if (s) this.set(s.oldestPendingCreatedAt === null ? 0 : Math.max(0, (now() - s.oldestPendingCreatedAt) / 1000))
+      }
     }),
     webhookDeadLetters: new Gauge({
       name: 'webhook_dead_letters',
       help: 'Webhook deliveries dead-lettered and not yet redelivered',
-      registers: [registry]
+      registers: [registry],
+      async collect () {
+        const s = await queueStats()
+        if (s) this.set(s.dead)
+      }
     })
   }
 }

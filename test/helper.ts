@@ -85,8 +85,9 @@ export class Receiver {
 
   get url (): string { return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/hooks` }
 
-  async start (): Promise<void> {
-    this.#server.listen(0, '127.0.0.1')
+  /** `port`: listen again where a closed receiver was, as a partner endpoint coming back */
+  async start (port = 0): Promise<void> {
+    this.#server.listen(port, '127.0.0.1')
     await once(this.#server, 'listening')
   }
 
@@ -201,6 +202,19 @@ export async function startPeers (t: Test): Promise<{ sim: MetaSimulator; receiv
   await receiver.start()
   t.teardown(() => receiver.close())
   return { sim, receiver }
+}
+
+/** a key's whole content as text, whatever its type: what a copy of Redis would give away */
+export async function keyContent (redis: Redis, key: string): Promise<string> {
+  switch (await redis.type(key)) {
+    case 'string': return (await redis.get(key)) ?? ''
+    case 'hash': return JSON.stringify(await redis.hgetall(key))
+    case 'list': return JSON.stringify(await redis.lrange(key, 0, -1))
+    case 'set': return JSON.stringify(await redis.smembers(key))
+    case 'zset': return JSON.stringify(await redis.zrange(key, 0, -1))
+    case 'stream': return JSON.stringify(await redis.xrange(key, '-', '+'))
+    default: return ''
+  }
 }
 
 export async function build (t: Test, options: HarnessOptions = {}): Promise<Harness> {

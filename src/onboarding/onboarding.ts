@@ -138,7 +138,8 @@ export class Onboarding {
       sealedEvent: sealer.seal(event.body, event.id),
       retentionSeconds: config.retentionSeconds
     })
-    deliveries.add(event.id)
+    // the outcome is already stored: if queueing fails now, the outbox sweep queues it later
+    await deliveries.add(event.id).catch(() => {})
     metrics.sessions.inc({ flow: session.flow, outcome: decided.status, error: decided.error?.code ?? '' })
     return decided
   }

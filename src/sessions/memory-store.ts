@@ -1,8 +1,11 @@
 // The in-process store: one instance, nothing kept across restarts. For the sandbox and development only
 // (SPEC §2: used when REDIS_URL is unset, with a warning).
 import type {
-  DeliveryRecord, LoginState, OutcomeWrite, SessionRecord, Store, TakeLoginStateResult
+  DeliveryCursor, DeliveryRecord, DeliveryStatus, LoginState, OutcomeWrite, SessionRecord, Store, TakeLoginStateResult
 } from './records.js'
+
+const position = (d: DeliveryRecord): DeliveryCursor => ({ createdAt: Date.parse(d.created_at), id: d.id })
+const byPosition = (a: DeliveryCursor, b: DeliveryCursor): number => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
 class ExpiringMap<V> {
   readonly #entries = new Map<string, { value: V; expiresAt: number }>()
@@ -32,6 +35,13 @@ class ExpiringMap<V> {
   }
 
   has (key: string): boolean { return this.get(key) !== undefined }
+  * values (): Generator<V> {
+    for (const key of [...this.#entries.keys()]) {
+      const value = this.get(key)
+      if (value !== undefined) yield value
+    }
+  }
+
   delete (key: string): void { this.#entries.delete(key) }
   close (): void { clearInterval(this.#sweep); this.#entries.clear() }
 }
@@ -113,6 +123,29 @@ export class MemoryStore implements Store {
   async putDelivery (delivery: DeliveryRecord, ttlSeconds: number): Promise<void> {
     this.#deliveries.set(delivery.id, copy(delivery), ttlSeconds * 1000)
   }
+
+  // a scan per call: the in-process store serves one developer's sandbox, not a backlog
+  #sorted (status: DeliveryStatus): DeliveryRecord[] {
+    return [...this.#deliveries.values()].filter((d) => d.status === status).sort((a, b) => byPosition(position(a), position(b)))
+  }
+
+  async listDeliveries (status: DeliveryStatus, limit: number, after?: DeliveryCursor) {
+    const rest = this.#sorted(status).filter((d) => !after || byPosition(position(d), after) > 0)
+    const items = rest.slice(0, limit).map(copy)
+    return { items, next: rest.length > limit ? position(items[items.length - 1]!) : null }
+  }
+
+  async deliveryStats () {
+    const pending = this.#sorted('pending')
+    return { pending: pending.length, dead: this.#sorted('dead').length, oldestPendingCreatedAt: pending[0] ? Date.parse(pending[0].created_at) : null }
+  }
+
+  async pendingDeliveryIds (limit: number): Promise<string[]> {
+    return this.#sorted('pending').slice(0, limit).map((d) => d.id)
+  }
+
+  // records expire by their own TTL here: there is no separate index to trim
+  async trimDeliveryIndexes (): Promise<void> {}
 
   async getSealedEvent (eventId: string): Promise<string | null> {
     return this.#events.get(eventId) ?? null

@@ -58,7 +58,12 @@ export interface DeliveryRecord {
   last_error: string | null
   created_at: string
   updated_at: string
+  /** attempts made before the current retry schedule began (a redelivery starts a fresh one) */
+  schedule_offset?: number
 }
+
+/** a position in a status index: deliveries are ordered by creation time, then ID */
+export interface DeliveryCursor { createdAt: number; id: string }
 
 export type TakeLoginStateResult =
   | { status: 'ok'; state: LoginState }
@@ -91,7 +96,15 @@ export interface Store {
   getSealedToken (sessionId: string): Promise<string | null>
   recordOutcome (write: OutcomeWrite): Promise<void>
   getDelivery (id: string): Promise<DeliveryRecord | null>
+  /** writes the delivery and moves it to the index of its status */
   putDelivery (delivery: DeliveryRecord, ttlSeconds: number): Promise<void>
+  /** oldest `created_at` first; `after` is the last item of the previous page */
+  listDeliveries (status: DeliveryStatus, limit: number, after?: DeliveryCursor): Promise<{ items: DeliveryRecord[]; next: DeliveryCursor | null }>
+  deliveryStats (): Promise<{ pending: number; dead: number; oldestPendingCreatedAt: number | null }>
+  /** pending deliveries, oldest first: what the sweep checks against the queue */
+  pendingDeliveryIds (limit: number): Promise<string[]>
+  /** forgets index entries of deliveries finished before `olderThan` (their records expire by TTL) */
+  trimDeliveryIndexes (olderThan: number): Promise<void>
   getSealedEvent (eventId: string): Promise<string | null>
   deleteSealedEvent (eventId: string): Promise<void>
   close (): Promise<void>

@@ -3,8 +3,10 @@
 import type { Redis } from 'ioredis'
 import { StoreUnavailableError } from '../problems.js'
 import type {
-  DeliveryRecord, LoginState, OutcomeWrite, SessionRecord, Store, TakeLoginStateResult
+  DeliveryCursor, DeliveryRecord, DeliveryStatus, LoginState, OutcomeWrite, SessionRecord, Store, TakeLoginStateResult
 } from './records.js'
+
+const STATUSES: DeliveryStatus[] = ['pending', 'delivered', 'dead']
 
 // Takes a login state only when the browser's nonce hash matches, in one atomic step: a wrong browser
 // does not burn the state of the right one, and a second take finds nothing.
@@ -31,6 +33,8 @@ export class RedisStore implements Store {
   constructor (readonly redis: Redis, private readonly prefix = 'mo:') {}
 
   #key (kind: string, id: string): string { return `${this.prefix}${kind}:${id}` }
+  /** one sorted set per delivery status, scored by creation time: lists, metrics and the sweep read these */
+  #index (status: DeliveryStatus): string { return `${this.prefix}deliveries:${status}` }
 
   async ping (): Promise<number> {
     const started = performance.now()
@@ -78,6 +82,7 @@ export class RedisStore implements Store {
       .set(this.#key('session', session.id), JSON.stringify(session), 'EX', retentionSeconds)
       .set(this.#key('delivery', delivery.id), JSON.stringify(delivery), 'EX', retentionSeconds)
       .set(this.#key('event', delivery.id), sealedEvent, 'EX', retentionSeconds)
+      .zadd(this.#index(delivery.status), Date.parse(delivery.created_at), delivery.id)
       .del(this.#key('token', session.id))
       .del(this.#key('claim', session.id))
       .exec())
@@ -90,7 +95,59 @@ export class RedisStore implements Store {
   }
 
   async putDelivery (delivery: DeliveryRecord, ttlSeconds: number): Promise<void> {
-    await guard(this.redis.set(this.#key('delivery', delivery.id), JSON.stringify(delivery), 'EX', ttlSeconds))
+    const multi = this.redis.multi().set(this.#key('delivery', delivery.id), JSON.stringify(delivery), 'EX', ttlSeconds)
+    for (const status of STATUSES) if (status !== delivery.status) multi.zrem(this.#index(status), delivery.id)
+    multi.zadd(this.#index(delivery.status), Date.parse(delivery.created_at), delivery.id)
+    const results = await guard(multi.exec())
+    if (!results || results.some(([err]) => err)) throw new StoreUnavailableError()
+  }
+
+  async listDeliveries (status: DeliveryStatus, limit: number, after?: DeliveryCursor) {
+    const found: DeliveryCursor[] = []
+    const min = after ? String(after.createdAt) : '-inf'
+    // members with the same score come back in ID order, so a page resumes after (createdAt, id)
+    for (let offset = 0; found.length <= limit;) {
+      const batch = await guard(this.redis.zrangebyscore(this.#index(status), min, '+inf', 'WITHSCORES', 'LIMIT', offset, limit + 1))
+      for (let i = 0; i < batch.length; i += 2) {
+        const cursor = { id: batch[i]!, createdAt: Number(batch[i + 1]) }
+        if (after && cursor.createdAt === after.createdAt && cursor.id <= after.id) continue
+        found.push(cursor)
+      }
+      if (batch.length < 2 * (limit + 1)) break
+      offset += limit + 1
+    }
+    const page = found.slice(0, limit)
+    const records = page.length > 0 ? await guard(this.redis.mget(page.map((c) => this.#key('delivery', c.id)))) : []
+    return {
+      items: records.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as DeliveryRecord),
+      next: found.length > limit ? page[page.length - 1]! : null
+    }
+  }
+
+  async deliveryStats () {
+    const results = await guard(this.redis.multi()
+      .zcard(this.#index('pending'))
+      .zcard(this.#index('dead'))
+      .zrange(this.#index('pending'), 0, 0, 'WITHSCORES')
+      .exec())
+    if (!results || results.some(([err]) => err)) throw new StoreUnavailableError()
+    const oldest = results[2]![1] as string[]
+    return {
+      pending: results[0]![1] as number,
+      dead: results[1]![1] as number,
+      oldestPendingCreatedAt: oldest.length === 2 ? Number(oldest[1]) : null
+    }
+  }
+
+  async pendingDeliveryIds (limit: number): Promise<string[]> {
+    return await guard(this.redis.zrange(this.#index('pending'), 0, limit - 1))
+  }
+
+  async trimDeliveryIndexes (olderThan: number): Promise<void> {
+    await guard(this.redis.multi()
+      .zremrangebyscore(this.#index('delivered'), '-inf', olderThan)
+      .zremrangebyscore(this.#index('dead'), '-inf', olderThan)
+      .exec())
   }
 
   async getSealedEvent (eventId: string): Promise<string | null> {

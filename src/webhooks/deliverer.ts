@@ -57,7 +57,8 @@ export class Deliverer {
       await store.deleteSealedEvent(eventId)
       return { next: 'done' }
     }
-    const exhausted = attempts > retryScheduleMs.length
+    const inSchedule = attempts - (delivery.schedule_offset ?? 0)
+    const exhausted = inSchedule > retryScheduleMs.length
     if (result.outcome === 'gone' || exhausted) {
       await this.#save({ ...delivery, attempts, status: 'dead', last_error: result.error })
       log.warn({ event_id: eventId, session_id: delivery.session_id, attempts }, 'webhook dead-lettered')
@@ -65,7 +66,7 @@ export class Deliverer {
     }
     await this.#save({ ...delivery, attempts, last_error: result.error })
     const retryAfterMs = 'retryAfterMs' in result ? result.retryAfterMs : undefined
-    return { next: 'retry', delayMs: nextDelay(retryScheduleMs[attempts - 1]!, retryAfterMs) }
+    return { next: 'retry', delayMs: nextDelay(retryScheduleMs[inSchedule - 1]!, retryAfterMs) }
   }
 
   async #save (delivery: DeliveryRecord): Promise<void> {

@@ -1,11 +1,14 @@
-// Schedules delivery attempts inside this process. Deliveries are recorded in the store before they are
-// queued, so this holds only event IDs and timers.
+// How delivery attempts are scheduled. With Redis, BullMQ does it (bullmq-delivery-queue.ts); with the
+// in-process store, the timers below. Deliveries are recorded in the store before they are queued, so a
+// queue holds only event IDs.
 import type { FastifyBaseLogger } from 'fastify'
 import type { NextStep } from './deliverer.js'
 
 export interface DeliveryQueue {
   /** schedules an attempt; an event already waiting or in flight is not added twice */
-  add (eventId: string, delayMs?: number): void
+  add (eventId: string, delayMs?: number): Promise<void>
+  /** whether the queue holds this event (waiting, delayed or in flight) */
+  has (eventId: string): Promise<boolean>
   /** waits for attempts in flight, at most `timeoutMs`, and cancels what is waiting */
   close (timeoutMs: number): Promise<void>
 }
@@ -29,7 +32,15 @@ export class InProcessDeliveryQueue implements DeliveryQueue {
 
   get size (): number { return this.#timers.size + this.#waiting.length + this.#inFlight.size }
 
-  add (eventId: string, delayMs = 0): void {
+  async add (eventId: string, delayMs = 0): Promise<void> {
+    this.#schedule(eventId, delayMs)
+  }
+
+  async has (eventId: string): Promise<boolean> {
+    return this.#timers.has(eventId) || this.#inFlight.has(eventId) || this.#waiting.includes(eventId)
+  }
+
+  #schedule (eventId: string, delayMs: number): void {
     if (this.#closed || this.#timers.has(eventId) || this.#inFlight.has(eventId) || this.#waiting.includes(eventId)) return
     this.#arm(eventId, delayMs)
   }
@@ -49,7 +60,7 @@ export class InProcessDeliveryQueue implements DeliveryQueue {
       const eventId = this.#waiting.shift()!
       const run = this.#run(eventId).then((step) => {
         this.#inFlight.delete(eventId)
-        if (step.next === 'retry') this.add(eventId, step.delayMs)
+        if (step.next === 'retry') this.#schedule(eventId, step.delayMs)
         this.#pump()
       })
       this.#inFlight.set(eventId, run)

@@ -1,7 +1,7 @@
 // Webhook delivery: retried on failure with the same webhook-id, 410 stops, Retry-After honoured, dead after
 // the last attempt; the token exists in Redis only sealed, and not at all once delivered.
 import t from 'tap'
-import { auth, build, GRANTS, onboard, type Harness } from '../helper.js'
+import { auth, build, GRANTS, keyContent, onboard, type Harness } from '../helper.js'
 
 async function delivery (h: Harness, sessionId: string, status: string) {
   for (let i = 0; i < 100; i++) {
@@ -59,7 +59,7 @@ t.test('the token is in Redis only sealed', async (t) => {
   t.match(token, /^EAA/)
   let scanned = 0
   for (const key of await h.redis.keys(`${h.prefix}*`)) {
-    const value = await h.redis.get(key)
+    const value = await keyContent(h.redis, key)
     scanned++
     t.notOk(value?.includes(token), `${key.slice(h.prefix.length)} does not hold the token in clear`)
     t.notOk(value?.includes('EAA'), 'nor anything token-shaped')

@@ -1,0 +1,86 @@
+// Delivery attempts scheduled by BullMQ on the service's Redis: one job per delivery, its ID the event ID, so
+// adding it twice is harmless. Every instance runs a worker; BullMQ's job lock keeps two instances from making
+// the same attempt, and its stalled-job check hands the attempt of an instance that died to another one.
+// The retry schedule is the Deliverer's: an attempt that must be retried moves its job to the delayed set.
+import { DelayedError, Queue, Worker, type Job } from 'bullmq'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Redis } from 'ioredis'
+import type { NextStep } from './deliverer.js'
+import type { DeliveryQueue } from './delivery-queue.js'
+
+const QUEUE = 'webhooks'
+
+export interface BullDeliveryQueueOptions {
+  /** the service's fail-fast client: adding a job on a request path must not hang */
+  redis: Redis
+  prefix: string
+  attempt: (eventId: string) => Promise<NextStep>
+  log: FastifyBaseLogger
+  webhookTimeoutMs: number
+  concurrency?: number
+}
+
+interface JobData { eventId: string }
+
+export class BullDeliveryQueue implements DeliveryQueue {
+  readonly #queue: Queue<JobData>
+  readonly #worker: Worker<JobData>
+  readonly #workerConnection: Redis
+
+  constructor (o: BullDeliveryQueueOptions) {
+    this.#queue = new Queue<JobData>(QUEUE, {
+      connection: o.redis,
+      prefix: o.prefix,
+      skipWaitingForReady: true,
+      defaultJobOptions: {
+        removeOnComplete: true,
+        // a failure here is the store or Redis failing, not the receiver: try again until it answers
+        attempts: Number.MAX_SAFE_INTEGER,
+        backoff: { type: 'fixed', delay: 5000 },
+        removeOnFail: true
+      }
+    })
+    // the worker blocks on Redis and must wait through an outage rather than fail fast
+    this.#workerConnection = o.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true, commandTimeout: undefined, lazyConnect: false })
+    this.#workerConnection.on('error', () => {}) // reported through the worker's own 'error' event
+    this.#worker = new Worker<JobData>(QUEUE, async (job: Job<JobData>, token?: string) => {
+      const step = await o.attempt(job.data.eventId)
+      if (step.next === 'retry') {
+        await job.moveToDelayed(Date.now() + step.delayMs, token)
+        throw new DelayedError()
+      }
+    }, {
+      connection: this.#workerConnection,
+      prefix: o.prefix,
+      concurrency: o.concurrency ?? 32,
+      // an attempt outlives its lock only if the instance died: then it is made again within
+      // lockDuration + stalledInterval = WEBHOOK_TIMEOUT_MS + 25 s (SPEC: within the timeout + 30 s)
+      lockDuration: o.webhookTimeoutMs + 10_000,
+      stalledInterval: 15_000,
+      // a stalled attempt is an instance's death, not the delivery's: never give up on it for that
+      maxStalledCount: Number.MAX_SAFE_INTEGER
+    })
+    this.#worker.on('error', (err) => o.log.warn({ err: { type: err.name, message: err.message } }, 'webhook worker error'))
+    this.#queue.on('error', (err) => o.log.warn({ err: { type: err.name, message: err.message } }, 'webhook queue error'))
+  }
+
+  async add (eventId: string, delayMs = 0): Promise<void> {
+    await this.#queue.add('deliver', { eventId }, { jobId: eventId, delay: delayMs })
+  }
+
+  async has (eventId: string): Promise<boolean> {
+    return (await this.#queue.getJob(eventId)) !== undefined
+  }
+
+  async close (timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const graceful = this.#worker.close().then(() => true)
+    const timedOut = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs) })
+    // attempts still running after the bound are abandoned: their lock expires and another instance (or
+    // this one, restarted) makes them again
+    if (!await Promise.race([graceful, timedOut])) await this.#worker.close(true).catch(() => {})
+    clearTimeout(timer)
+    await this.#queue.close().catch(() => {})
+    this.#workerConnection.disconnect()
+  }
+}

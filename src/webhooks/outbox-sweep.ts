@@ -1,0 +1,56 @@
+// The outbox rule's safety net: a delivery recorded as pending whose job is missing (the instance died
+// between writing the outcome and queueing it, or Redis lost the job) is queued again. Runs at start-up
+// and then periodically in every instance; queueing is idempotent by event ID, so instances may overlap.
+import type { FastifyBaseLogger } from 'fastify'
+import type { Store } from '../sessions/records.js'
+import type { DeliveryQueue } from './delivery-queue.js'
+
+export interface OutboxSweepOptions {
+  store: Store
+  queue: DeliveryQueue
+  log: FastifyBaseLogger
+  retentionSeconds: number
+  intervalMs?: number
+  batch?: number
+  now?: () => number
+}
+
+export class OutboxSweep {
+  #timer: NodeJS.Timeout | undefined
+  #running: Promise<number> | undefined
+
+  constructor (private readonly o: OutboxSweepOptions) {}
+
+  start (): void {
+    this.run()
+    this.#timer = setInterval(() => { this.run() }, this.o.intervalMs ?? 30_000)
+    this.#timer.unref()
+  }
+
+  /** one pass; resolves with how many deliveries were queued again */
+  run (): Promise<number> {
+    this.#running ??= this.#pass().catch((err: Error) => {
+      this.o.log.warn({ err: { type: err.name, message: err.message } }, 'outbox sweep could not run')
+      return 0
+    }).finally(() => { this.#running = undefined })
+    return this.#running
+  }
+
+  async #pass (): Promise<number> {
+    const { store, queue, log } = this.o
+    let requeued = 0
+    for (const id of await store.pendingDeliveryIds(this.o.batch ?? 1000)) {
+      if (await queue.has(id)) continue
+      await queue.add(id)
+      requeued++
+    }
+    if (requeued > 0) log.warn({ requeued }, 'outbox sweep queued pending deliveries that had no job')
+    await store.trimDeliveryIndexes((this.o.now ?? Date.now)() - this.o.retentionSeconds * 1000)
+    return requeued
+  }
+
+  async stop (): Promise<void> {
+    clearInterval(this.#timer)
+    await this.#running
+  }
+}
