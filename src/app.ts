@@ -84,10 +84,11 @@ const isBrowserPath = (url: string): boolean => /^\/(login|oauth)\//.test(url)
  * longer than any ID, so a session route with an over-long ID is still an unknown session.
  */
 function notFound (method: string, url: string, paramTooLong: boolean): ProblemError {
-  const path = url.split('?')[0]!.slice(0, 100)
+  const path = url.split('?')[0]!
   if (isBrowserPath(url)) return new ProblemError('not_found', 'This link is not valid. Start again from the platform that sent you here.')
-  if (paramTooLong && /^\/v1\/sessions\/[^/]+(\/code)?$/.test(url.split('?')[0]!)) return new ProblemError('session_not_found', 'No such session')
-  return new ProblemError('not_found', `No route ${method} ${path}`)
+  if (paramTooLong && /^\/v1\/sessions\/[^/]+(\/code)?$/.test(path)) return new ProblemError('session_not_found', 'No such session')
+  if (paramTooLong && /^\/v1\/deliveries\/[^/]+\/redeliver$/.test(path)) return new ProblemError('delivery_not_found', 'No such delivery')
+  return new ProblemError('not_found', `No route ${method} ${path.slice(0, 100)}`)
 }
 
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -164,11 +165,19 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
 
   let shuttingDown = false
   app.addHook('preClose', async () => { shuttingDown = true })
+  // a request that was in flight when closing began ends its connection with its answer: a kept-alive
+  // socket would otherwise hold close() open for the whole keep-alive timeout
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (shuttingDown) reply.header('connection', 'close')
+    return payload
+  })
   // in this order: nothing new is queued, attempts in flight end (bounded), then the store goes
   app.addHook('onClose', async () => {
     await sweep.stop()
     await queue.close(deps.drainTimeoutMs ?? config.webhook.timeoutMs)
+    app.log.info('webhook attempts drained')
     await closeStore()
+    app.log.info('store closed')
   })
 
   await app.register(operatorRoutes, { store, metrics, isShuttingDown: () => shuttingDown })

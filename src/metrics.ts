@@ -9,13 +9,13 @@ export interface QueueStats { pending: number; dead: number; oldestPendingCreate
 export function createMetrics (now: () => number = Date.now) {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
-  // the three queue gauges read the store once per scrape, whichever asks first
+  // the three queue gauges are collected together: they share one read of the store
   const queue: { source?: () => Promise<QueueStats> } = {}
-  let cached: { at: number; stats: Promise<QueueStats | null> } | undefined
+  let inFlight: Promise<QueueStats | null> | undefined
   const queueStats = () => {
     if (!queue.source) return Promise.resolve(null)
-    if (!cached || now() - cached.at > 1000) cached = { at: now(), stats: queue.source().catch(() => null) }
-    return cached.stats
+    inFlight ??= queue.source().catch(() => null).finally(() => { inFlight = undefined })
+    return inFlight
   }
   return {
     /** set once the store exists: where the queue gauges read their values */

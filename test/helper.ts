@@ -56,7 +56,7 @@ export class Receiver {
   readonly events: ReceivedEvent[] = []
   readonly rejected: string[] = []
   /** statuses to answer, in order; then 204 */
-  readonly plan: Array<number | { status: number; headers?: Record<string, string> }> = []
+  readonly plan: Array<number | { status: number; headers?: Record<string, string>; delayMs?: number }> = []
   #server: Server
   #waiters: Array<() => void> = []
   #verifier = new Webhook(WEBHOOK_SECRET)
@@ -78,17 +78,21 @@ export class Receiver {
     }
     const next = this.plan.shift() ?? 204
     const answer = typeof next === 'number' ? { status: next } : next
+    if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs))
     writeHead(answer.status, answer.headers)
     end()
     for (const wake of this.#waiters.splice(0)) wake()
   }
 
-  get url (): string { return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/hooks` }
+  #port = 0
+  /** stays the same while the receiver is closed, so the service keeps calling a dead endpoint */
+  get url (): string { return `http://127.0.0.1:${this.#port}/hooks` }
 
-  /** `port`: listen again where a closed receiver was, as a partner endpoint coming back */
-  async start (port = 0): Promise<void> {
-    this.#server.listen(port, '127.0.0.1')
+  /** listens again where a closed receiver was, as a partner endpoint coming back */
+  async start (): Promise<void> {
+    this.#server.listen(this.#port, '127.0.0.1')
     await once(this.#server, 'listening')
+    this.#port = (this.#server.address() as AddressInfo).port
   }
 
   async close (): Promise<void> {

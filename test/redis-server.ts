@@ -16,14 +16,16 @@ export async function freePort (): Promise<number> {
 
 export class RedisServer {
   #process: ChildProcess | null = null
-  constructor (readonly port: number) {}
+  /** `dir`: keep data on disk there (append-only, fsync always), so a restart finds it again */
+  constructor (readonly port: number, private readonly dir?: string) {}
 
-  static async create (): Promise<RedisServer> { return new RedisServer(await freePort()) }
+  static async create (dir?: string): Promise<RedisServer> { return new RedisServer(await freePort(), dir) }
 
   get url (): string { return `redis://127.0.0.1:${this.port}` }
 
   async start (): Promise<void> {
-    this.#process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+    const persistence = this.dir ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir] : ['--appendonly', 'no']
+    this.#process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence], { stdio: 'ignore' })
     const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
     for (let i = 0; i < 100; i++) {
       try {
@@ -39,11 +41,11 @@ export class RedisServer {
     throw new Error(`redis-server did not start on port ${this.port}`)
   }
 
-  async stop (): Promise<void> {
+  async stop (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.#process
     this.#process = null
     if (!child || child.exitCode !== null) return
-    child.kill('SIGKILL')
+    child.kill(signal)
     await once(child, 'exit')
   }
 }

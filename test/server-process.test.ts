@@ -1,12 +1,11 @@
 // The real entry point as an operator runs it: `src/server.ts` in its own process, configured only through
 // the environment, against the simulated Meta and a real Redis; all three flows over real HTTP; SIGTERM
 // closes it cleanly.
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import t from 'tap'
 import { Redis } from 'ioredis'
 import { API_KEY, APP_SECRET, GRANTS, REDIS_URL, startPeers, testEnv } from './helper.js'
 import { freePort } from './redis-server.js'
+import { spawnService } from './service-process.js'
 
 // a database of its own, emptied afterwards: the process uses the default key prefix
 const DB = 11
@@ -19,18 +18,8 @@ t.test('the service process completes all three flows and exits cleanly on SIGTE
 
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
-  const env = { ...process.env, ...testEnv(sim, receiver.url, { PORT: String(port), HOST: '127.0.0.1', PUBLIC_BASE_URL: base, REDIS_URL: redisUrl, NODE_ENV: 'production' }) }
-  const child = spawn(process.execPath, [...process.execArgv, 'src/server.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout.on('data', (chunk) => { output += chunk })
-  child.stderr.on('data', (chunk) => { output += chunk })
-  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-
-  for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`${base}/readyz`).then((r) => r.ok, () => false)
-    if (ok) break
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+  const service = await spawnService(testEnv(sim, receiver.url, { PUBLIC_BASE_URL: base, REDIS_URL: redisUrl, NODE_ENV: 'production' }), port)
+  t.teardown(() => service.stop('SIGKILL'))
 
   for (const flow of ['business_portfolio', 'asset_based', 'partner_billing'] as const) {
     const created = await fetch(`${base}/v1/sessions`, {
@@ -55,9 +44,7 @@ t.test('the service process completes all three flows and exits cleanly on SIGTE
   t.match(metrics, /onboarding_sessions_total\{flow="partner_billing",outcome="completed",error=""\} 1/)
   t.match(metrics, /webhook_attempts_total\{outcome="delivered"\} 3/)
 
-  child.kill('SIGTERM')
-  const [code] = await once(child, 'exit')
-  t.equal(code, 0, 'graceful exit')
-  t.notMatch(output, new RegExp(APP_SECRET), 'the app secret never reaches the output')
-  t.match(output, /"msg":"closing"/)
+  t.equal(await service.stop('SIGTERM'), 0, 'graceful exit')
+  t.notMatch(service.output(), new RegExp(APP_SECRET), 'the app secret never reaches the output')
+  t.match(service.output(), /"msg":"closing"/)
 })

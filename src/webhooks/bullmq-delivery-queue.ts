@@ -25,7 +25,8 @@ interface JobData { eventId: string }
 export class BullDeliveryQueue implements DeliveryQueue {
   readonly #queue: Queue<JobData>
   readonly #worker: Worker<JobData>
-  readonly #workerConnection: Redis
+  /** the worker's connection and those BullMQ duplicates from it: all disconnected on close, whatever happens */
+  readonly #connections: Redis[] = []
 
   constructor (o: BullDeliveryQueueOptions) {
     this.#queue = new Queue<JobData>(QUEUE, {
@@ -41,8 +42,9 @@ export class BullDeliveryQueue implements DeliveryQueue {
       }
     })
     // the worker blocks on Redis and must wait through an outage rather than fail fast
-    this.#workerConnection = o.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true, commandTimeout: undefined, lazyConnect: false })
-    this.#workerConnection.on('error', () => {}) // reported through the worker's own 'error' event
+    const connection = this.#track(o.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true, commandTimeout: undefined, lazyConnect: false }))
+    const duplicate = connection.duplicate.bind(connection)
+    connection.duplicate = (override) => this.#track(duplicate(override))
     this.#worker = new Worker<JobData>(QUEUE, async (job: Job<JobData>, token?: string) => {
       const step = await o.attempt(job.data.eventId)
       if (step.next === 'retry') {
@@ -50,18 +52,24 @@ export class BullDeliveryQueue implements DeliveryQueue {
         throw new DelayedError()
       }
     }, {
-      connection: this.#workerConnection,
+      connection,
       prefix: o.prefix,
       concurrency: o.concurrency ?? 32,
       // an attempt outlives its lock only if the instance died: then it is made again within
-      // lockDuration + stalledInterval = WEBHOOK_TIMEOUT_MS + 25 s (SPEC: within the timeout + 30 s)
-      lockDuration: o.webhookTimeoutMs + 10_000,
-      stalledInterval: 15_000,
+      // lockDuration + stalledInterval = WEBHOOK_TIMEOUT_MS + 10 s (SPEC: within the timeout + 30 s)
+      lockDuration: o.webhookTimeoutMs + 5000,
+      stalledInterval: 5000,
       // a stalled attempt is an instance's death, not the delivery's: never give up on it for that
       maxStalledCount: Number.MAX_SAFE_INTEGER
     })
     this.#worker.on('error', (err) => o.log.warn({ err: { type: err.name, message: err.message } }, 'webhook worker error'))
     this.#queue.on('error', (err) => o.log.warn({ err: { type: err.name, message: err.message } }, 'webhook queue error'))
+  }
+
+  #track (client: Redis): Redis {
+    client.on('error', () => {}) // reported through the worker's own 'error' event
+    this.#connections.push(client)
+    return client
   }
 
   async add (eventId: string, delayMs = 0): Promise<void> {
@@ -73,14 +81,21 @@ export class BullDeliveryQueue implements DeliveryQueue {
   }
 
   async close (timeoutMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined
-    const graceful = this.#worker.close().then(() => true)
-    const timedOut = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs) })
-    // attempts still running after the bound are abandoned: their lock expires and another instance (or
-    // this one, restarted) makes them again
-    if (!await Promise.race([graceful, timedOut])) await this.#worker.close(true).catch(() => {})
-    clearTimeout(timer)
-    await this.#queue.close().catch(() => {})
-    this.#workerConnection.disconnect()
+    // Attempts still running after the bound are abandoned: their lock expires and another instance (or
+    // this one, restarted) makes them again. Every step is bounded: with Redis away, BullMQ's own close
+    // would wait for a connection that is not coming back, so without Redis the worker closes at once.
+    const connected = this.#connections[0]!.status === 'ready'
+    await within(this.#worker.close(!connected), connected ? timeoutMs : 1000)
+    for (const client of this.#connections) client.disconnect()
+    await within(this.#queue.close(), 1000)
   }
+}
+
+/** true when `operation` settled within `ms` */
+async function within (operation: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const settled = operation.then(() => true, () => true)
+  const result = await Promise.race([settled, new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms) })])
+  clearTimeout(timer)
+  return result
 }

@@ -1,0 +1,40 @@
+// The service as its own process (src/server.ts run with tap's TypeScript loader), for tests that kill it.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { freePort } from './redis-server.js'
+
+export interface ServiceProcess {
+  base: string
+  child: ChildProcess
+  output: () => string
+  /** resolves with the exit code */
+  stop: (signal: NodeJS.Signals) => Promise<number | null>
+}
+
+export async function spawnService (env: NodeJS.ProcessEnv, port?: number): Promise<ServiceProcess> {
+  const listenPort = port ?? await freePort()
+  const base = `http://127.0.0.1:${listenPort}`
+  const child = spawn(process.execPath, [...process.execArgv, 'src/server.ts'], {
+    env: { ...process.env, ...env, PORT: String(listenPort), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let output = ''
+  child.stdout!.on('data', (chunk) => { output += chunk })
+  child.stderr!.on('data', (chunk) => { output += chunk })
+  for (let i = 0; i < 150; i++) {
+    if (child.exitCode !== null) throw new Error(`service exited at start-up: ${output}`)
+    if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return {
+    base,
+    child,
+    output: () => output,
+    stop: async (signal) => {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
+      child.kill(signal)
+      const [code] = await once(child, 'exit')
+      return code as number | null
+    }
+  }
+}
