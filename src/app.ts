@@ -45,8 +45,9 @@ export interface AppDeps {
   now?: () => number
   /** how long close() waits for webhook attempts in flight */
   drainTimeoutMs?: number
-  /** how often the outbox sweep looks for pending deliveries without a job */
+  /** how often the outbox sweep looks for pending deliveries without a job, and how old they must be */
   sweepIntervalMs?: number
+  sweepMinAgeMs?: number
   /** concurrent webhook attempts per instance */
   deliveryConcurrency?: number
 }
@@ -153,7 +154,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   const queue: DeliveryQueue = redis
     ? new BullDeliveryQueue({ redis, prefix: `${deps.redisKeyPrefix ?? 'mo:'}bull`, attempt, log: app.log, webhookTimeoutMs: config.webhook.timeoutMs, concurrency: deps.deliveryConcurrency })
     : new InProcessDeliveryQueue(attempt, app.log, deps.deliveryConcurrency)
-  const sweep = new OutboxSweep({ store, queue, log: app.log, retentionSeconds: config.retentionSeconds, intervalMs: deps.sweepIntervalMs, now })
+  const sweep = new OutboxSweep({ store, queue, log: app.log, retentionSeconds: config.retentionSeconds, intervalMs: deps.sweepIntervalMs, minAgeMs: deps.sweepMinAgeMs, now })
   metrics.queue.source = () => store.deliveryStats()
   const sessions = new Sessions(config, store, metrics, now)
   const deliveries = new Deliveries(store, queue, config.retentionSeconds, now)

@@ -139,8 +139,8 @@ export class RedisStore implements Store {
     }
   }
 
-  async pendingDeliveryIds (limit: number): Promise<string[]> {
-    return await guard(this.redis.zrange(this.#index('pending'), 0, limit - 1))
+  async pendingDeliveryIds (limit: number, createdBefore: number): Promise<string[]> {
+    return await guard(this.redis.zrangebyscore(this.#index('pending'), '-inf', `(${createdBefore}`, 'LIMIT', 0, limit))
   }
 
   async trimDeliveryIndexes (olderThan: number): Promise<void> {

@@ -12,6 +12,8 @@ export interface OutboxSweepOptions {
   retentionSeconds: number
   intervalMs?: number
   batch?: number
+  /** deliveries younger than this are left alone (default 10 s) */
+  minAgeMs?: number
   now?: () => number
 }
 
@@ -38,14 +40,18 @@ export class OutboxSweep {
 
   async #pass (): Promise<number> {
     const { store, queue, log } = this.o
+    const now = (this.o.now ?? Date.now)()
     let requeued = 0
-    for (const id of await store.pendingDeliveryIds(this.o.batch ?? 1000)) {
+    // a delivery younger than this is being queued right now by the request that recorded it
+    for (const id of await store.pendingDeliveryIds(this.o.batch ?? 1000, now - (this.o.minAgeMs ?? 10_000))) {
       if (await queue.has(id)) continue
+      // it may have been delivered (and its job removed) since the list was read
+      if ((await store.getDelivery(id))?.status !== 'pending') continue
       await queue.add(id)
       requeued++
     }
     if (requeued > 0) log.warn({ requeued }, 'outbox sweep queued pending deliveries that had no job')
-    await store.trimDeliveryIndexes((this.o.now ?? Date.now)() - this.o.retentionSeconds * 1000)
+    await store.trimDeliveryIndexes(now - this.o.retentionSeconds * 1000)
     return requeued
   }
 

@@ -1,0 +1,134 @@
+// Webhook delivery benchmark (not a test): deliveries per second to a receiver on loopback, then a backlog
+// of 100,000 queued events drained while the service's RSS is sampled. Run: npm run bench:webhooks
+// Needs Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379); uses the key prefix bench:… and removes it.
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { randomBytes } from 'node:crypto'
+import { Queue } from 'bullmq'
+import { Redis } from 'ioredis'
+import { buildApp } from '../dist/app.js'
+import { loadConfig } from '../dist/config.js'
+import { TokenSealer } from '../dist/webhooks/token-sealer.js'
+
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
+const THROUGHPUT_EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000)
+const BACKLOG_EVENTS = Number(process.env.BENCH_BACKLOG ?? 100_000)
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32)
+
+const mb = (bytes) => (bytes / 1024 / 1024).toFixed(1)
+
+/** the partner's endpoint in its own process, so its memory is not counted as the service's */
+async function startReceiver () {
+  const child = spawn(process.execPath, ['-e', `
+    const http = require('node:http')
+    const server = http.createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(204); res.end() }) })
+    server.keepAliveTimeout = 60000
+    server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'))
+  `], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const [line] = await once(child.stdout, 'data')
+  return { url: `http://127.0.0.1:${String(line).trim()}/hooks`, stop: () => child.kill() }
+}
+
+async function deleteKeys (redis, prefix) {
+  let cursor = '0'
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000)
+    if (keys.length > 0) await redis.unlink(...keys)
+    cursor = next
+  } while (cursor !== '0')
+}
+
+/** writes `count` outcomes exactly as the service does (delivery, sealed body, pending index), and their jobs */
+async function seed (redis, prefix, sealer, count) {
+  const queue = new Queue('webhooks', { connection: redis, prefix: `${prefix}bull` })
+  const now = new Date().toISOString()
+  for (let start = 0; start < count; start += 1000) {
+    const multi = redis.multi()
+    const jobs = []
+    for (let i = start; i < Math.min(count, start + 1000); i++) {
+      const id = `evt_${randomBytes(16).toString('hex')}`
+      const body = JSON.stringify({ type: 'onboarding.completed', timestamp: now, data: { session_id: `ses_${randomBytes(16).toString('hex')}`, access_token: `EAA${randomBytes(40).toString('base64url')}`, business_id: '1234567890', page_ids: ['1'], ad_account_ids: ['act_2'] } })
+      const delivery = { id, type: 'onboarding.completed', session_id: 'ses_bench', status: 'pending', attempts: 0, last_error: null, created_at: now, updated_at: now }
+      multi.set(`${prefix}delivery:${id}`, JSON.stringify(delivery), 'EX', 3600)
+      multi.set(`${prefix}event:${id}`, sealer.seal(body, id), 'EX', 3600)
+      multi.zadd(`${prefix}deliveries:pending`, Date.now(), id)
+      jobs.push({ name: 'deliver', data: { eventId: id }, opts: { jobId: id, removeOnComplete: true, removeOnFail: true, attempts: Number.MAX_SAFE_INTEGER, backoff: { type: 'fixed', delay: 5000 } } })
+    }
+    await multi.exec()
+    await queue.addBulk(jobs)
+  }
+  await queue.close()
+}
+
+async function drain (app, count, label) {
+  const started = performance.now()
+  let peakRss = process.memoryUsage().rss
+  const samples = []
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const rss = process.memoryUsage().rss
+    peakRss = Math.max(peakRss, rss)
+    const { pending } = await app.store.deliveryStats()
+    const done = count - pending
+    if (samples.length === 0 || done - samples[samples.length - 1].done >= count / 10 || pending === 0) samples.push({ done, rss })
+    if (pending === 0) break
+  }
+  const seconds = (performance.now() - started) / 1000
+  console.log(`${label}: ${count} deliveries in ${seconds.toFixed(1)} s = ${Math.round(count / seconds)} deliveries/s; peak RSS ${mb(peakRss)} MB`)
+  return { seconds, peakRss, samples }
+}
+
+// seeding runs in a child process, so the RSS measured below is the service's own
+if (process.argv[2] === 'seed') {
+  const redis = new Redis(REDIS_URL)
+  await seed(redis, process.argv[3], new TokenSealer([Buffer.from(process.argv[4], 'base64')]), Number(process.argv[5]))
+  await redis.quit()
+  process.exit(0)
+}
+
+async function seedElsewhere (prefix, key, count) {
+  const child = spawn(process.execPath, [new URL(import.meta.url).pathname, 'seed', prefix, key.toString('base64'), String(count)], { stdio: 'inherit' })
+  const [code] = await once(child, 'exit')
+  if (code !== 0) throw new Error(`seeding failed with ${code}`)
+}
+
+const redis = new Redis(REDIS_URL)
+const prefix = `bench:${process.pid}:`
+const receiver = await startReceiver()
+const key = randomBytes(32)
+const config = loadConfig({
+  PUBLIC_BASE_URL: 'http://127.0.0.1:3000',
+  META_APP_ID: '1',
+  META_APP_SECRET: 'bench-secret',
+  META_CONFIG_ID_BUSINESS_PORTFOLIO: '1',
+  WEBHOOK_URL: receiver.url,
+  WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
+  PARTNER_API_KEYS: randomBytes(24).toString('hex'),
+  TOKEN_ENCRYPTION_KEY: key.toString('base64'),
+  COOKIE_SECRET: randomBytes(24).toString('hex'),
+  LOG_LEVEL: 'warn'
+})
+try {
+  console.log(`node ${process.version}, ${(await import('node:os')).cpus()[0].model} x${(await import('node:os')).cpus().length}, worker concurrency ${CONCURRENCY}`)
+  // 1. throughput: events queued first, then one instance drains them
+  await seedElsewhere(prefix, key, THROUGHPUT_EVENTS)
+  let app = await buildApp(config, { redis, redisKeyPrefix: prefix, deliveryConcurrency: CONCURRENCY })
+  await app.ready()
+  await drain(app, THROUGHPUT_EVENTS, 'throughput')
+  await app.close()
+
+  // 2. a backlog of 100,000: memory must stay flat while it drains
+  const seedStarted = performance.now()
+  await seedElsewhere(prefix, key, BACKLOG_EVENTS)
+  console.log(`backlog of ${BACKLOG_EVENTS} seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`)
+  const rssBefore = process.memoryUsage().rss
+  app = await buildApp(config, { redis, redisKeyPrefix: prefix, deliveryConcurrency: CONCURRENCY })
+  await app.ready()
+  const backlog = await drain(app, BACKLOG_EVENTS, 'backlog')
+  console.log(`RSS before the service started ${mb(rssBefore)} MB; while draining (delivered → RSS): ${backlog.samples.map((s) => `${s.done}→${mb(s.rss)}`).join(', ')} MB`)
+  await app.close()
+} finally {
+  await deleteKeys(redis, prefix)
+  await redis.quit()
+  receiver.stop()
+}

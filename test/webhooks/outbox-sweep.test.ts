@@ -1,0 +1,31 @@
+// The outbox rule: an outcome recorded without its job (the instance died in between) is queued by the sweep.
+import t from 'tap'
+import { TokenSealer } from '../../src/webhooks/token-sealer.js'
+import { build } from '../helper.js'
+
+t.test('a pending delivery without a job is queued again, once, and delivered', async (t) => {
+  const h = await build(t, { deps: { sweepMinAgeMs: 0 } })
+  await h.app.ready()
+  await h.app.outboxSweep.run()
+  const sealer = new TokenSealer(h.config.tokenEncryptionKeys)
+  const now = new Date().toISOString()
+  const id = 'evt_0123456789abcdef0123456789abcdef'
+  const body = JSON.stringify({ type: 'onboarding.failed', timestamp: now, data: { session_id: 'ses_0123456789abcdef0123456789abcdef', error: { code: 'user_denied', message: 'x' } } })
+  // what #decide writes, without the queueing that follows it
+  await h.app.store.recordOutcome({
+    session: { id: 'ses_0123456789abcdef0123456789abcdef', flow: 'business_portfolio', status: 'failed', external_id: null, metadata: null, return_url: null, config_id: '111', created_at: now, expires_at: now, completed_at: now, result: null, error: { code: 'user_denied', message: 'x' }, event_id: id },
+    delivery: { id, type: 'onboarding.failed', session_id: 'ses_0123456789abcdef0123456789abcdef', status: 'pending', attempts: 0, last_error: null, created_at: now, updated_at: now },
+    sealedEvent: sealer.seal(body, id),
+    retentionSeconds: 60
+  })
+  t.equal(await h.app.deliveryQueue.has(id), false, 'no job')
+  t.equal(await h.app.outboxSweep.run(), 1, 'queued by the sweep')
+  t.equal(await h.app.outboxSweep.run(), 0, 'and only once')
+  const [event] = await h.receiver.waitFor((e) => e.length === 1)
+  t.equal(event!.id, id)
+  t.same(event!.body, JSON.parse(body), 'the body as it was recorded')
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  t.equal((await h.app.store.getDelivery(id))!.status, 'delivered')
+  t.equal(await h.app.outboxSweep.run(), 0, 'nothing left to sweep')
+  t.match(h.logs.text, /outbox sweep queued pending deliveries that had no job/)
+})
