@@ -64,13 +64,13 @@ declare module 'fastify' {
 
 interface OpenedStore { store: Store; redis?: Redis; close: () => Promise<void> }
 
-async function openStore (config: Config, deps: AppDeps, app: FastifyInstance): Promise<OpenedStore> {
-  if (deps.redis) return { store: new RedisStore(deps.redis, deps.redisKeyPrefix), redis: deps.redis, close: async () => {} }
+async function openStore (config: Config, deps: AppDeps, keyPrefix: string, app: FastifyInstance): Promise<OpenedStore> {
+  if (deps.redis) return { store: new RedisStore(deps.redis, keyPrefix), redis: deps.redis, close: async () => {} }
   if (config.redisUrl) {
     const redis = createRedisClient(config.redisUrl)
     redis.on('error', (err) => app.log.warn({ err: { type: err.name, message: err.message } }, 'redis connection error'))
     if (!await connectRedis(redis)) app.log.error('Redis does not answer at start-up; /readyz reports 503 until it does')
-    return { store: new RedisStore(redis, deps.redisKeyPrefix), redis, close: () => closeRedis(redis) }
+    return { store: new RedisStore(redis, keyPrefix), redis, close: () => closeRedis(redis) }
   }
   app.log.warn('REDIS_URL is unset: using the in-process store (single instance, nothing survives a restart)')
   const store = new MemoryStore()
@@ -94,6 +94,7 @@ function notFound (method: string, url: string, paramTooLong: boolean): ProblemE
 
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const now = deps.now ?? Date.now
+  const keyPrefix = deps.redisKeyPrefix ?? 'mo:'
   const app = Fastify({
     logger: loggerOptions(config.logLevel, deps.logStream),
     // one line per request, written by request-log.ts without the query string
@@ -130,7 +131,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(securityHeaders, { hsts: config.secureCookies })
   await app.register(cookie, { secret: config.cookieSecret })
 
-  const { store, redis, close: closeStore } = await openStore(config, deps, app)
+  const { store, redis, close: closeStore } = await openStore(config, deps, keyPrefix, app)
   const sealer = new TokenSealer(config.tokenEncryptionKeys)
   const meta = new MetaClient({ ...config.meta, dispatcher: deps.dispatcher, metrics, now })
   const sender = new WebhookSender({
@@ -152,7 +153,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   })
   const attempt = (eventId: string) => deliverer.attempt(eventId)
   const queue: DeliveryQueue = redis
-    ? new BullDeliveryQueue({ redis, prefix: `${deps.redisKeyPrefix ?? 'mo:'}bull`, attempt, log: app.log, webhookTimeoutMs: config.webhook.timeoutMs, concurrency: deps.deliveryConcurrency })
+    ? new BullDeliveryQueue({ redis, prefix: `${keyPrefix}bull`, attempt, log: app.log, webhookTimeoutMs: config.webhook.timeoutMs, concurrency: deps.deliveryConcurrency })
     : new InProcessDeliveryQueue(attempt, app.log, deps.deliveryConcurrency)
   const sweep = new OutboxSweep({ store, queue, log: app.log, retentionSeconds: config.retentionSeconds, intervalMs: deps.sweepIntervalMs, minAgeMs: deps.sweepMinAgeMs, now })
   metrics.queue.source = () => store.deliveryStats()
@@ -186,7 +187,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(async function browser (scope) {
     await registerRateLimit(scope, {
       perMinute: config.rateLimit.browserPerMinute,
-      nameSpace: `${deps.redisKeyPrefix ?? 'mo:'}rl:browser:`,
+      nameSpace: `${keyPrefix}rl:browser:`,
       redis,
       key: (request) => request.ip
     })
@@ -196,7 +197,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(async function partnerApi (scope) {
     await registerRateLimit(scope, {
       perMinute: config.rateLimit.apiPerMinute,
-      nameSpace: `${deps.redisKeyPrefix ?? 'mo:'}rl:api:`,
+      nameSpace: `${keyPrefix}rl:api:`,
       redis,
       key: apiKeyBucket
     })

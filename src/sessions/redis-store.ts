@@ -30,7 +30,7 @@ const parse = <T>(json: string | null): T | null => (json === null ? null : JSON
 export class RedisStore implements Store {
   readonly kind = 'redis' as const
 
-  constructor (readonly redis: Redis, private readonly prefix = 'mo:') {}
+  constructor (readonly redis: Redis, private readonly prefix: string) {}
 
   #key (kind: string, id: string): string { return `${this.prefix}${kind}:${id}` }
   /** one sorted set per delivery status, scored by creation time: lists, metrics and the sweep read these */
