@@ -50,6 +50,8 @@ export interface AppDeps {
   sweepMinAgeMs?: number
   /** concurrent webhook attempts per instance */
   deliveryConcurrency?: number
+  /** a line shown on every HTML page (the sandbox says that Meta is simulated) */
+  pageNotice?: string
 }
 
 declare module 'fastify' {
@@ -59,6 +61,7 @@ declare module 'fastify' {
     outboxSweep: OutboxSweep
     /** every route served, as method + pattern: what openapi.yaml is checked against */
     routeTable: Array<{ method: string; url: string }>
+    pageNotice: string | null
   }
 }
 
@@ -122,6 +125,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
 
   const routeTable: Array<{ method: string; url: string }> = []
   app.decorate('routeTable', routeTable)
+  app.decorate('pageNotice', deps.pageNotice ?? null)
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url })
   })

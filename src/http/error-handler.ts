@@ -60,7 +60,7 @@ export function sendProblem (problem: ProblemError, request: FastifyRequest, rep
     reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer')
       .header('content-security-policy', CONTENT_SECURITY_POLICY).header('x-frame-options', 'DENY')
     const title = problem.statusCode >= 500 ? 'Something went wrong' : problem.statusCode === 429 ? 'Too many attempts' : 'This link cannot be used'
-    return reply.type('text/html; charset=utf-8').send(htmlPage(title, [problem.detail], problem.code))
+    return reply.type('text/html; charset=utf-8').send(htmlPage(title, [problem.detail], problem.code, request.server.pageNotice))
   }
   return reply.type('application/problem+json').send(problem.toBody())
 }

@@ -1,5 +1,4 @@
 // The login dialog: what the service must put in the dialog URL, and where Meta sends the browser back.
-import type { SimulatedGrant } from './meta-simulator-types.js'
 
 export const DIALOG_PATH = /^\/v\d+\.\d+\/dialog\/oauth$/
 export const DECIDE_PATH = '/__sim/dialog/decide'
@@ -7,16 +6,6 @@ export const DECIDE_PATH = '/__sim/dialog/decide'
 export interface DialogRequest {
   redirectUri: string
   state: string
-}
-
-// A flow-1 (Business Portfolio) approval, what the browser page hands out when a human clicks "Continue".
-export function defaultGrant (): SimulatedGrant {
-  return {
-    kind: 'system_user',
-    scopes: ['ads_management', 'pages_messaging', 'paid_marketing_messages'],
-    pageIds: ['102345678901234'],
-    adAccountIds: ['1234567890123456']
-  }
 }
 
 export function parseDialogUrl (dialogUrl: string, appId: string): DialogRequest {
@@ -54,7 +43,7 @@ export function checkDialogParams (params: URLSearchParams, appId: string): Dial
 }
 
 // The redirect URI may already carry a query; Meta appends its parameters to it.
-function withQuery (redirectUri: string, query: string): string {
+export function withQuery (redirectUri: string, query: string): string {
   return redirectUri + (redirectUri.includes('?') ? '&' : '?') + query
 }
 
@@ -72,18 +61,14 @@ function escapeHtml (text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 }
 
-/** The page a browser sees at the dialog URL; `search` is the dialog's query without '?'. */
-export function dialogPage (params: URLSearchParams, search: string, problem: string | undefined): string {
+/** The page a browser sees for a dialog URL that Meta would refuse: what is wrong, and no way forward. */
+export function dialogErrorPage (params: URLSearchParams, problem: string): string {
   const rows = [...params].map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')
-  const actions = problem !== undefined
-    ? `<p role="alert">${escapeHtml(problem)}</p>`
-    : `<p><a id="continue" href="${escapeHtml(`${DECIDE_PATH}?decision=approve&${search}`)}">Continue</a>
-<a id="cancel" href="${escapeHtml(`${DECIDE_PATH}?decision=deny&${search}`)}">Cancel</a></p>`
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Simulated Facebook Login for Business</title></head>
 <body><h1>Simulated Facebook Login for Business</h1>
+<p role="alert">${escapeHtml(problem)}</p>
 <table>${rows}</table>
-${actions}
 </body></html>
 `
 }

@@ -1,3 +1,5 @@
+import type { DialogConfig } from './meta-simulator-login.js'
+
 // The public vocabulary of the simulated Meta, kept apart so every concern file can share it without cycles.
 
 export interface SimulatedGrant {
@@ -30,8 +32,10 @@ export interface MetaSimulatorOptions {
   port?: number
   /** Added to every answer; default 0. */
   latencyMs?: number
-  /** What the dialog page's "Continue" grants, by the dialog's config_id; others get a flow-1 grant. */
-  dialogGrants?: Record<string, SimulatedGrant>
+  /** What each Login for Business configuration asks for on the dialog page, by config_id; others ask what flow 1 asks. */
+  dialogConfigs?: Record<string, DialogConfig>
+  /** Sees (and may change) the grant a person approved on the dialog page, or turn it into a Meta error. */
+  beforeApproval?: (grant: SimulatedGrant, configId: string) => SimulatedGrant | 'login_error'
   /** Clock in epoch milliseconds; default Date.now. Lets tests expire tokens or skew appsecret_time without sleeping. */
   now?: () => number
 }

@@ -5,8 +5,10 @@ import type { ServerResponse } from 'node:http'
 import Fastify from 'fastify'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import {
-  DECIDE_PATH, DIALOG_PATH, approvalUrl, checkDialogParams, defaultGrant, denialUrl, dialogPage, parseDialogUrl
+  DECIDE_PATH, DIALOG_PATH, approvalUrl, checkDialogParams, denialUrl, dialogErrorPage, parseDialogUrl, withQuery
 } from './meta-simulator-dialog.js'
+import { ASSETS_PATH, DEFAULT_DIALOG_CONFIG, assetsPage, continueAsPage, grantFromSelection } from './meta-simulator-login.js'
+import type { DialogConfig } from './meta-simulator-login.js'
 import { accounts, adAccounts, connectAsset, debugToken, exchangeCode, exchangeLongLived, me } from './meta-simulator-graph.js'
 import type { SimContext, SimRequest } from './meta-simulator-graph.js'
 import { graphError, html, plain, redirect } from './meta-simulator-http.js'
@@ -43,10 +45,8 @@ export class MetaSimulator {
   private readonly store: SimulatorStore
   private readonly failures = new Map<SimulatedEndpoint, Array<{ failure: Failure, remaining: number }>>()
   private readonly sleepers = new Set<() => void>()
-  // One grant object per configuration for the browser page, so repeated "Continue" clicks are the same
-  // system user and business; a configuration the simulator was not told about gets a flow-1 grant.
-  private readonly fallbackGrant = defaultGrant()
-  private readonly dialogGrants: Record<string, SimulatedGrant>
+  private readonly dialogConfigs: Record<string, DialogConfig>
+  private readonly beforeApproval: MetaSimulatorOptions['beforeApproval']
   private readonly app: FastifyInstance
   private origin: string | undefined
 
@@ -58,7 +58,8 @@ export class MetaSimulator {
     this.latencyMs = opts.latencyMs ?? 0
     this.nowMs = opts.now ?? Date.now
     this.store = new SimulatorStore(this.appId, () => Math.floor(this.nowMs() / 1000))
-    this.dialogGrants = opts.dialogGrants ?? {}
+    this.dialogConfigs = opts.dialogConfigs ?? {}
+    this.beforeApproval = opts.beforeApproval
     this.app = this.buildServer()
   }
 
@@ -131,6 +132,7 @@ export class MetaSimulator {
     const fixed = (endpoint: SimulatedEndpoint | 'other') => () => endpoint
     return [
       { method: 'GET', path: DIALOG_PATH, endpoint: fixed('dialog'), handle: (req) => this.dialog(req) },
+      { method: 'GET', path: new RegExp(`^${ASSETS_PATH}$`), endpoint: fixed('dialog'), handle: (req) => this.dialog(req, 'assets') },
       { method: 'GET', path: new RegExp(`^${DECIDE_PATH}$`), endpoint: fixed('other'), handle: (req) => this.decide(req) },
       {
         method: 'GET',
@@ -154,15 +156,21 @@ export class MetaSimulator {
     ]
   }
 
-  private dialog (req: SimRequest): SimResponse {
+  /** a configuration the simulator was not told about asks for what flow 1 asks */
+  private dialogConfig (params: URLSearchParams): DialogConfig {
+    return this.dialogConfigs[params.get('config_id') ?? ''] ?? DEFAULT_DIALOG_CONFIG
+  }
+
+  private dialog (req: SimRequest, step: 'continue' | 'assets' = 'continue'): SimResponse {
     const params = new URLSearchParams(req.query)
     const search = params.toString()
     try {
       checkDialogParams(params, this.appId)
     } catch (err) {
-      return html(400, dialogPage(params, search, (err as Error).message))
+      return html(400, dialogErrorPage(params, (err as Error).message))
     }
-    return html(200, dialogPage(params, search, undefined))
+    const render = step === 'continue' ? continueAsPage : assetsPage
+    return html(200, render(params, search, this.dialogConfig(params), DECIDE_PATH))
   }
 
   private decide (req: SimRequest): SimResponse {
@@ -173,10 +181,14 @@ export class MetaSimulator {
     try {
       request = checkDialogParams(params, this.appId)
     } catch (err) {
-      return html(400, dialogPage(params, params.toString(), (err as Error).message))
+      return html(400, dialogErrorPage(params, (err as Error).message))
     }
     if (decision === 'deny') return redirect(denialUrl(request))
-    const grant = this.dialogGrants[params.get('config_id') ?? ''] ?? this.fallbackGrant
+    const selected = grantFromSelection(req.query, this.dialogConfig(params))
+    const grant = this.beforeApproval ? this.beforeApproval(selected, params.get('config_id') ?? '') : selected
+    if (grant === 'login_error') {
+      return redirect(withQuery(request.redirectUri, `error=server_error&error_reason=sandbox&error_description=Simulated+Meta+error&state=${encodeURIComponent(request.state)}`))
+    }
     return redirect(approvalUrl(request, this.store.issueCode(grant, request.redirectUri)))
   }
 

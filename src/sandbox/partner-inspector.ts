@@ -5,12 +5,15 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { Webhook } from 'standardwebhooks'
 import { escapeHtml } from '../http/html.js'
 import type { FlowName } from '../onboarding/flows.js'
+import { MISBEHAVIOURS, isMisbehaviour, type MisbehaviourSwitch } from './misbehaviour.js'
 
 export interface InspectorOptions {
-  serviceUrl: string
   apiKey: string
   webhookSecrets: string[]
   enabledFlows: FlowName[]
+  misbehaviour: MisbehaviourSwitch
+  /** shown on every page */
+  notice: string
 }
 
 interface Received {
@@ -34,11 +37,10 @@ const STYLE = 'body{font-family:system-ui,sans-serif;margin:0;background:#f0f2f5
   'table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e4e6eb;vertical-align:top}code{word-break:break-all}' +
   '.ok{color:#1a7f37;font-weight:600}.bad{color:#b42318;font-weight:600}'
 
-const BANNER = '<div class="banner" role="note"><strong>Sandbox.</strong> Meta is simulated on this machine; nothing here calls the real Meta.</div>'
-
-const page = (title: string, body: string, refresh = false): string =>
+const page = (notice: string, title: string, body: string, refresh = false): string =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">${refresh ? '<meta http-equiv="refresh" content="2">' : ''}` +
-  `<title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>${BANNER}<main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`
+  `<title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><div class="banner" role="note">${escapeHtml(notice)}</div>` +
+  `<main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`
 
 const mask = (token: unknown): string => typeof token === 'string' && token.length > 10 ? `${token.slice(0, 6)}…${token.slice(-4)} (${token.length} characters)` : '—'
 
@@ -72,9 +74,11 @@ function eventTable (event: Received): string {
   return `<table>${rows.map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${v}</td></tr>`).join('')}</table>`
 }
 
-export function buildInspector (options: InspectorOptions): { app: FastifyInstance; received: Received[] } {
+export function buildInspector (options: InspectorOptions): { app: FastifyInstance; received: Received[]; setService: (url: string) => void } {
   const app = Fastify({ logger: false, forceCloseConnections: true })
   const received: Received[] = []
+  let serviceUrl = ''
+  const html = (title: string, body: string, refresh = false) => page(options.notice, title, body, refresh)
   const verifiers = options.webhookSecrets.map((s) => new Webhook(s))
   // the signature is over the exact bytes: keep the raw body
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => { done(null, body) })
@@ -101,21 +105,32 @@ export function buildInspector (options: InspectorOptions): { app: FastifyInstan
   app.get('/', async (_request, reply) => {
     const flows = options.enabledFlows.map((flow) =>
       `<section><h2>${escapeHtml(FLOW_TEXT[flow].title)}</h2><p>${escapeHtml(FLOW_TEXT[flow].text)}</p><a class="button" id="start-${flow}" href="/start?flow=${flow}">Start onboarding</a></section>`).join('')
+    const current = options.misbehaviour.next
+    const misbehave = '<section id="misbehave"><h2>Simulate a problem on the next login</h2><form method="get" action="/misbehave">' +
+      '<label for="mode">What the simulated Meta does wrong</label> <select id="mode" name="mode">' +
+      Object.entries(MISBEHAVIOURS).map(([k, v]) => `<option value="${k}"${k === current ? ' selected' : ''}>${escapeHtml(v)}</option>`).join('') +
+      '</select> <button type="submit" id="apply">Apply</button></form>' +
+      `<p>Next login: <strong id="next-mode">${escapeHtml(MISBEHAVIOURS[current])}</strong>. To see a denial, press Cancel on the Meta dialog.</p></section>`
     const events = received.length === 0
       ? '<p>No webhook yet. Start an onboarding above.</p>'
       : received.map((e) => `<h3>${escapeHtml(e.type)} <small>${escapeHtml(e.at)}</small></h3>${eventTable(e)}`).join('')
-    return reply.type('text/html; charset=utf-8').send(page('Onboarding sandbox',
-      `<p>Play the partner platform: start an onboarding, go through the simulated Meta login, and see the signed webhook arrive.</p><div class="flows">${flows}</div><section id="inspector"><h2>Webhook inspector</h2>${events}</section>`))
+    return reply.type('text/html; charset=utf-8').send(html('Onboarding sandbox',
+      `<p>Play the partner platform: start an onboarding, go through the simulated Meta login, and see the signed webhook arrive.</p><div class="flows">${flows}</div>${misbehave}<section id="inspector"><h2>Webhook inspector</h2>${events}</section>`))
+  })
+
+  app.get<{ Querystring: { mode?: string } }>('/misbehave', async (request, reply) => {
+    if (isMisbehaviour(request.query.mode)) options.misbehaviour.set(request.query.mode)
+    return reply.redirect('/', 303)
   })
 
   app.get<{ Querystring: { flow?: string } }>('/start', async (request, reply) => {
-    const res = await fetch(`${options.serviceUrl}/v1/sessions`, {
+    const res = await fetch(`${serviceUrl}/v1/sessions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${options.apiKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ flow: request.query.flow, external_id: 'sandbox-tenant', return_url: `${request.protocol}://${request.host}/result`, metadata: { source: 'sandbox' } })
     })
     const session = await res.json() as { login_url?: string; detail?: string }
-    if (!res.ok || !session.login_url) return reply.code(400).type('text/html; charset=utf-8').send(page('Could not start', `<p>${escapeHtml(session.detail ?? 'unknown error')}</p><p><a href="/">Back</a></p>`))
+    if (!res.ok || !session.login_url) return reply.code(400).type('text/html; charset=utf-8').send(html('Could not start', `<p>${escapeHtml(session.detail ?? 'unknown error')}</p><p><a href="/">Back</a></p>`))
     return reply.redirect(session.login_url, 303)
   })
 
@@ -126,9 +141,9 @@ export function buildInspector (options: InspectorOptions): { app: FastifyInstan
       ? '<p class="ok">The onboarding completed.</p>'
       : `<p class="bad">The onboarding failed: <code>${escapeHtml(error ?? 'unknown')}</code></p>`
     const webhook = event ? eventTable(event) : '<p>Waiting for the webhook… (this page refreshes)</p>'
-    return reply.type('text/html; charset=utf-8').send(page('Back on the partner platform',
+    return reply.type('text/html; charset=utf-8').send(html('Back on the partner platform',
       `<section>${outcome}<p>Session <code>${escapeHtml(sessionId)}</code></p></section><section id="webhook"><h2>The webhook the platform received</h2>${webhook}</section><p><a class="button" href="/">Start another</a></p>`, !event))
   })
 
-  return { app, received }
+  return { app, received, setService: (url) => { serviceUrl = url } }
 }

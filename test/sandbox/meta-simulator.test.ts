@@ -102,24 +102,35 @@ t.test('approve and deny build the callback URL and validate the dialog URL', as
   t.same(sim.tokenInfo(ok.body.access_token), { grant: { ...flow1, targetIds: true, appId: APP_ID, isValid: true }, longLived: false })
 })
 
-t.test('the browser dialog page approves and denies through 302s', async (t) => {
-  const page = await call(`/${V}/dialog/oauth`, Object.fromEntries(new URL(dialogUrl({ state: '<b>"x"</b>' })).searchParams))
+t.test('the browser dialog: continue as the admin, choose assets, approve or cancel through 302s', async (t) => {
+  const query = Object.fromEntries(new URL(dialogUrl({ state: '<b>"x"</b>' })).searchParams)
+  const page = await call(`/${V}/dialog/oauth`, query)
   t.equal(page.status, 200)
   t.match(page.headers.get('content-type'), /text\/html/)
   t.notMatch(page.body, /<b>"x"<\/b>/, 'query values are html-escaped')
-  t.match(page.body, /&#60;b&#62;/)
-  const hrefs = [...String(page.body).matchAll(/href="([^"]+)"/g)].map((m) => (m[1] ?? '').replaceAll('&#38;', '&'))
-  t.equal(hrefs.length, 2)
+  t.match(page.body, /Continue as Alex/)
+  t.match(page.body, /action="\/__sim\/dialog\/assets"/)
+  const cancel = /id="cancel" href="([^"]+)"/.exec(String(page.body))?.[1]?.replaceAll('&amp;', '&')
 
-  const approve = await fetch(`${sim.url}${hrefs[0] ?? ''}`, { redirect: 'manual' })
+  const assets = await call('/__sim/dialog/assets', query)
+  t.equal(assets.status, 200)
+  t.match(assets.body, /name="portfolio" value="880000000000002"/)
+  t.match(assets.body, /name="adaccount_2345678901234567"/)
+
+  const chosen = new URLSearchParams({ decision: 'approve', ...query, portfolio: '880000000000002', page_103456789012345: 'on', adaccount_2345678901234567: 'on' })
+  const approve = await fetch(`${sim.url}/__sim/dialog/decide?${chosen}`, { redirect: 'manual' })
   t.equal(approve.status, 302)
   const back = new URL(approve.headers.get('location') ?? '')
   t.equal(back.searchParams.get('state'), '<b>"x"</b>')
   const ok = await exchange(back.searchParams.get('code') ?? '', { redirect_uri: REDIRECT })
   t.equal(ok.status, 200)
-  t.same(sim.tokenInfo(ok.body.access_token)?.grant.scopes, ['ads_management', 'pages_messaging', 'paid_marketing_messages'])
+  const grant = sim.tokenInfo(ok.body.access_token)?.grant
+  t.same(grant?.scopes, ['ads_management', 'pages_messaging', 'paid_marketing_messages'], 'an unknown configuration asks what flow 1 asks')
+  t.equal(grant?.businessId, '880000000000002', 'the chosen portfolio')
+  t.same(grant?.pageIds, ['103456789012345'], 'the ticked Page')
+  t.same(grant?.adAccountIds, ['2345678901234567'], 'the ticked ad account')
 
-  const deny = await fetch(`${sim.url}${hrefs[1] ?? ''}`, { redirect: 'manual' })
+  const deny = await fetch(`${sim.url}${cancel ?? ''}`, { redirect: 'manual' })
   t.equal(deny.status, 302)
   t.match(deny.headers.get('location'), /\?error=access_denied&.*error_reason=user_denied&state=%3Cb%3E/)
 
@@ -127,7 +138,7 @@ t.test('the browser dialog page approves and denies through 302s', async (t) => 
   t.equal(broken.status, 400)
   t.match(broken.body, /no redirect_uri/)
   t.notMatch(broken.body, /Continue/)
-  t.same(sim.calls.map((c) => c.endpoint), ['dialog', 'other', 'exchange', 'other', 'dialog'])
+  t.same(sim.calls.map((c) => c.endpoint), ['dialog', 'dialog', 'other', 'exchange', 'other', 'dialog'])
 })
 
 t.test('code exchange: success shapes, single use, redirect_uri rules, app checks', async (t) => {

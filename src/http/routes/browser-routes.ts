@@ -82,11 +82,11 @@ export const browserRoutes: FastifyPluginAsyncZod<BrowserRoutesOptions> = async 
     const decided = await onboarding.complete(session, query.error
       ? { denial: { error: query.error, error_reason: query.error_reason, error_description: query.error_description, error_code: query.error_code } }
       : { code: query.code!, redirectUri })
-    return sendOutcome(reply, decided)
+    return sendOutcome(reply, decided, request.server.pageNotice)
   })
 }
 
-function sendOutcome (reply: FastifyReply, session: SessionRecord): FastifyReply {
+function sendOutcome (reply: FastifyReply, session: SessionRecord, notice: string | null): FastifyReply {
   const status = session.status === 'completed' ? 'completed' : 'failed'
   if (session.return_url) {
     const outcome: Record<string, string> = { session_id: session.id, status }
@@ -94,5 +94,5 @@ function sendOutcome (reply: FastifyReply, session: SessionRecord): FastifyReply
     return reply.redirect(returnUrlWithOutcome(session.return_url, outcome), 303)
   }
   const page = OUTCOME_PAGES[status]
-  return reply.type('text/html; charset=utf-8').send(htmlPage(page.title, [page.text], session.error?.code))
+  return reply.type('text/html; charset=utf-8').send(htmlPage(page.title, [page.text], session.error?.code, notice))
 }

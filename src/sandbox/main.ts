@@ -1,0 +1,21 @@
+// `npm run sandbox`: starts the sandbox and prints the one URL to open. PORT and REDIS_URL are honoured.
+import { startSandbox } from './sandbox.js'
+
+try {
+  const sandbox = await startSandbox({
+    port: process.env.PORT ? Number(process.env.PORT) : 3000,
+    redisUrl: process.env.REDIS_URL || undefined,
+    logLevel: process.env.LOG_LEVEL
+  })
+  process.stdout.write(`\nmessenger-onboarding sandbox — Meta is simulated; nothing calls the real Meta.\n\n  Open ${sandbox.url}\n\n` +
+    `  service ${sandbox.config.publicBaseUrl} · simulated Meta ${sandbox.meta.url} · store: ${sandbox.config.redisUrl ? 'Redis' : 'in-process'} · Ctrl-C to stop\n`)
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, async () => {
+      await sandbox.close()
+      process.exit(0)
+    })
+  }
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n`)
+  process.exit(1)
+}

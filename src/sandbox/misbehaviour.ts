@@ -1,0 +1,45 @@
+// What the sandbox can make the simulated Meta do wrong on the next login, so a person can watch the
+// service handle it: each choice applies once, to the next approval on the dialog, then resets.
+import type { MetaSimulator, SimulatedGrant } from './meta-simulator.js'
+
+export const MISBEHAVIOURS = {
+  none: 'Nothing: Meta behaves',
+  missing_permission: 'The admin grants one permission too few (missing_permissions)',
+  wrong_app: 'Meta returns a token issued to another app (token_invalid)',
+  meta_5xx_once: 'Meta answers debug_token with a 500 once (retried, then completed)',
+  meta_5xx: 'Meta answers debug_token with 500s until the retries run out (upstream_unavailable)',
+  rate_limited: 'Meta answers /me with rate-limit error #4 until the retries run out (upstream_unavailable)',
+  login_error: 'Meta ends the login with an error instead of a code (login_error)'
+} as const
+
+export type Misbehaviour = keyof typeof MISBEHAVIOURS
+
+export const isMisbehaviour = (value: unknown): value is Misbehaviour => typeof value === 'string' && value in MISBEHAVIOURS
+
+/** the permissions whose absence each flow's check names first */
+const MARKETING_SCOPES = ['paid_marketing_messages', 'marketing_messages_messenger']
+
+export class MisbehaviourSwitch {
+  #next: Misbehaviour = 'none'
+
+  /** `failNext`: the simulator's, passed as a function because the simulator is built with this switch */
+  constructor (private readonly failNext: MetaSimulator['failNext']) {}
+
+  get next (): Misbehaviour { return this.#next }
+  set (value: Misbehaviour): void { this.#next = value }
+
+  /** the simulator's beforeApproval hook */
+  apply = (grant: SimulatedGrant): SimulatedGrant | 'login_error' => {
+    const mode = this.#next
+    this.#next = 'none'
+    switch (mode) {
+      case 'missing_permission': return { ...grant, scopes: grant.scopes.filter((s) => !MARKETING_SCOPES.includes(s)) }
+      case 'wrong_app': return { ...grant, appId: '999999999999999' }
+      case 'meta_5xx_once': this.failNext('debug_token', { status: 500 }); return grant
+      case 'meta_5xx': this.failNext('debug_token', { status: 500 }, 3); return grant
+      case 'rate_limited': this.failNext('me', { status: 400, graphError: { code: 4, message: '(#4) Application request limit reached', is_transient: true } }, 3); return grant
+      case 'login_error': return 'login_error'
+      default: return grant
+    }
+  }
+}
