@@ -80,6 +80,9 @@ async function openStore (config: Config, deps: AppDeps, keyPrefix: string, app:
   return { store, close: () => store.close() }
 }
 
+/** no route of ours needs more: a login URL is under 100 bytes, Meta's callback under 1 KiB */
+const MAX_URL_BYTES = 8192
+
 // a mangled login link is still opened by a person: answer with a page, not JSON
 const isBrowserPath = (url: string): boolean => /^\/(login|oauth)\//.test(url)
 
@@ -128,6 +131,11 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   app.decorate('pageNotice', deps.pageNotice ?? null)
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url })
+  })
+
+  // the first hook: an oversized URL is refused before anything parses or stores it
+  app.addHook('onRequest', async (request) => {
+    if (request.url.length > MAX_URL_BYTES) throw new ProblemError('uri_too_long', `The URL is longer than ${MAX_URL_BYTES} bytes`)
   })
 
   const metrics = createMetrics(now)

@@ -9,6 +9,7 @@ export const PROBLEMS = {
   session_not_pending: { status: 409, title: 'Session is not pending' },
   delivery_not_dead: { status: 409, title: 'Delivery is not dead-lettered' },
   payload_too_large: { status: 413, title: 'Request body too large' },
+  uri_too_long: { status: 414, title: 'URL too long' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   flow_disabled: { status: 422, title: 'Flow disabled' },
   return_url_not_allowed: { status: 422, title: 'return_url not allowed' },

@@ -6,12 +6,14 @@ import { ProblemError } from '../../problems.js'
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
 
-export function keyMatcher (keys: readonly string[]): (presented: string) => boolean {
+/** `compare` is timingSafeEqual; the tests pass a spy to check that every key is compared, always */
+export function keyMatcher (keys: readonly string[], compare: (a: Buffer, b: Buffer) => boolean = timingSafeEqual): (presented: string) => boolean {
   const hashes = keys.map(digest)
   return (presented) => {
     const candidate = digest(presented)
     let match = false
-    for (const hash of hashes) match = timingSafeEqual(hash, candidate) || match
+    // no early exit: a match on the first key takes as long as no match at all
+    for (const hash of hashes) match = compare(hash, candidate) || match
     return match
   }
 }
