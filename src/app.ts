@@ -164,10 +164,20 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     retentionSeconds: config.retentionSeconds
   })
   const attempt = (eventId: string) => deliverer.attempt(eventId)
-  const queue: DeliveryQueue = redis
-    ? new BullDeliveryQueue({ redis, prefix: `${keyPrefix}bull`, attempt, log: app.log, webhookTimeoutMs: config.webhook.timeoutMs, concurrency: deps.deliveryConcurrency })
-    : new InProcessDeliveryQueue(attempt, app.log, deps.deliveryConcurrency)
-  const sweep = new OutboxSweep({ store, queue, log: app.log, retentionSeconds: config.retentionSeconds, intervalMs: deps.sweepIntervalMs, minAgeMs: deps.sweepMinAgeMs, now })
+  let queue: DeliveryQueue
+  if (redis) {
+    const bull = new BullDeliveryQueue({ redis, prefix: `${keyPrefix}bull`, attempt, log: app.log, webhookTimeoutMs: config.webhook.timeoutMs, concurrency: deps.deliveryConcurrency })
+    // ready means delivering too: wait (bounded) for the worker's own connection when Redis answers
+    if (redis.status === 'ready') await bull.ready(3000)
+    queue = bull
+  } else {
+    queue = new InProcessDeliveryQueue(attempt, app.log, deps.deliveryConcurrency)
+  }
+  const sweep = new OutboxSweep({ store, queue, log: app.log, retentionSeconds: config.retentionSeconds, intervalMs: deps.sweepIntervalMs,
+    minAgeMs: deps.sweepMinAgeMs,
+    now,
+    onExpired: (flow) => metrics.sessions.inc({ flow, outcome: 'expired', error: '' })
+  })
   metrics.queue.source = () => store.deliveryStats()
   const sessions = new Sessions(config, store, metrics, now)
   const deliveries = new Deliveries(store, queue, config.retentionSeconds, now)
@@ -194,7 +204,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     app.log.info('store closed')
   })
 
-  await app.register(operatorRoutes, { store, metrics, isShuttingDown: () => shuttingDown })
+  await app.register(operatorRoutes, { store, queue, metrics, isShuttingDown: () => shuttingDown })
 
   await app.register(async function browser (scope) {
     await registerRateLimit(scope, {

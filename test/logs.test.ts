@@ -51,6 +51,14 @@ t.test('no secret in the logs across every route and failure path', async (t) =>
   t.notOk(lines.some((l) => l.msg === 'incoming request' || l.msg === 'request completed'), "Fastify's own two lines per request are off")
   t.ok(lines.some((l) => l.msg === 'webhook attempt' && /^evt_/.test(l.event_id) && /^ses_/.test(l.session_id)), 'deliveries logged with event and session IDs')
 
+  // one onboarding followed across the logs: the callback's request ID travels with its webhook attempts
+  const callbackLine = requestLines.find((l) => l.route === '/oauth/callback' && l.status === 303) ?? requestLines.find((l) => l.route === '/oauth/callback' && l.status === 200)
+  const received = lines.find((l) => l.msg === 'callback received' && l.reqId === callbackLine.reqId)
+  const attempt = lines.find((l) => l.msg === 'webhook attempt' && l.session_id === received?.session_id)
+  t.ok(received && attempt, 'callback and webhook attempt found')
+  t.equal(attempt?.request_id, callbackLine.reqId, 'the webhook attempt names the callback request')
+  t.match(attempt?.event_id, /^evt_/, 'and the webhook-id the partner sees')
+
   const secrets = knownSecrets(h)
   t.ok(secrets.filter(([kind]) => kind === 'code').length >= 7, 'the check knows the codes Meta handed out')
   t.ok(secrets.filter(([kind]) => kind === 'input_token').length >= 5, 'and the tokens')

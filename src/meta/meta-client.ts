@@ -1,6 +1,6 @@
 // The Meta calls of SPEC §4, in the order the pipeline makes them. The code exchange is made once and never
 // retried (a code is single-use); the calls after it share one time budget and retry transient failures.
-import { FormData, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
 import type { Metrics, MetaEndpoint } from '../metrics.js'
 import { appsecretProof } from './appsecret-proof.js'
 import { MetaCallError } from './meta-call-error.js'
@@ -66,7 +66,7 @@ export class MetaClient {
     return { ...query, access_token: token, ...appsecretProof(token, this.#o.appSecret, this.#o.now()) }
   }
 
-  #call (endpoint: MetaEndpoint, url: URL, timeoutMs: number, init: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: FormData } = {}) {
+  #call (endpoint: MetaEndpoint, url: URL, timeoutMs: number, init: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: Buffer } = {}) {
     return callMeta({ endpoint, url, timeoutMs, ...init }, { dispatcher: this.#o.dispatcher, metrics: this.#o.metrics })
   }
 
@@ -176,11 +176,14 @@ export class MetaClient {
   /** Flow 3: connect the partner's ad account to the business's system user (api host, no version, multipart). */
   async connectAsset (systemUserId: string, token: string, assetId: string, budget: Budget): Promise<void> {
     const url = new URL(`${this.#o.apiUrl}/system_accounts/${encodeURIComponent(systemUserId)}/asset-connections`)
-    const body = record(await this.#retrying('asset_connections', budget, (t) => {
-      const form = new FormData()
-      form.set('asset_id', assetId)
-      return this.#call('asset_connections', url, t, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form })
-    }))
+    // encoded once, as bytes with their content type: undici 7 streaming a FormData stalls on Node 24
+    const form = new FormData()
+    form.set('asset_id', assetId)
+    const encoded = new Response(form)
+    const multipart = Buffer.from(await encoded.arrayBuffer())
+    const headers = { authorization: `Bearer ${token}`, 'content-type': encoded.headers.get('content-type')! }
+    const body = record(await this.#retrying('asset_connections', budget, (t) =>
+      this.#call('asset_connections', url, t, { method: 'POST', headers, body: multipart })))
     if (body.success !== true) throw new MetaCallError('asset_connections', 'bad_response', 200)
   }
 }

@@ -90,7 +90,8 @@ export class Onboarding {
    * Runs the session to its outcome. The claim makes one login per session win: a second state of the same
    * session, or a callback racing /code, finds it taken and changes nothing.
    */
-  async complete (session: SessionRecord, answer: LoginAnswer): Promise<SessionRecord> {
+  /** `requestId`: the request that brings the answer, kept with the delivery so logs can be followed across */
+  async complete (session: SessionRecord, answer: LoginAnswer, requestId?: string): Promise<SessionRecord> {
     const { store, config } = this.deps
     // long enough for the exchange plus the shared budget of the later calls, then some
     const claimMs = 4 * config.meta.timeoutMs + 30_000
@@ -100,7 +101,7 @@ export class Onboarding {
     try {
       // read again under the claim: another request may have finished it since it was first read
       const current = await this.#pendingSession(session.id, new ProblemError('session_not_found', `No session ${session.id}`))
-      return await this.#decide(current, await this.#outcome(current, answer))
+      return await this.#decide(current, await this.#outcome(current, answer), requestId)
     } catch (err) {
       await store.releaseSession(session.id).catch(() => {})
       throw err
@@ -118,7 +119,7 @@ export class Onboarding {
   }
 
   /** the outbox rule: outcome, delivery and sealed event are written together, then the delivery is queued */
-  async #decide (session: SessionRecord, outcome: OnboardingFailure | Awaited<ReturnType<typeof runOnboarding>>): Promise<SessionRecord> {
+  async #decide (session: SessionRecord, outcome: OnboardingFailure | Awaited<ReturnType<typeof runOnboarding>>, requestId?: string): Promise<SessionRecord> {
     const { store, sealer, config, deliveries, metrics } = this.deps
     const now = this.deps.now()
     const nowIso = new Date(now).toISOString()
@@ -134,7 +135,7 @@ export class Onboarding {
     }
     await store.recordOutcome({
       session: decided,
-      delivery: { id: event.id, type: event.type, session_id: session.id, status: 'pending', attempts: 0, last_error: null, created_at: nowIso, updated_at: nowIso },
+      delivery: { id: event.id, type: event.type, session_id: session.id, status: 'pending', attempts: 0, last_error: null, created_at: nowIso, updated_at: nowIso, ...(requestId ? { request_id: requestId } : {}) },
       sealedEvent: sealer.seal(event.body, event.id),
       retentionSeconds: config.retentionSeconds
     })

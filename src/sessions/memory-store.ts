@@ -1,5 +1,6 @@
 // The in-process store: one instance, nothing kept across restarts. For the sandbox and development only
 // (SPEC §2: used when REDIS_URL is unset, with a warning).
+import type { FlowName } from '../onboarding/flows.js'
 import type {
   DeliveryCursor, DeliveryRecord, DeliveryStatus, LoginState, OutcomeWrite, SessionRecord, Store, TakeLoginStateResult
 } from './records.js'
@@ -57,6 +58,8 @@ export class MemoryStore implements Store {
   readonly #tokens: ExpiringMap<string>
   readonly #deliveries: ExpiringMap<DeliveryRecord>
   readonly #events: ExpiringMap<string>
+  /** pending sessions and when they expire */
+  readonly #expiries = new Map<string, { flow: FlowName; at: number }>()
 
   constructor (now: () => number = Date.now) {
     this.#sessions = new ExpiringMap(now)
@@ -71,6 +74,18 @@ export class MemoryStore implements Store {
 
   async createSession (session: SessionRecord, ttlSeconds: number): Promise<void> {
     this.#sessions.set(session.id, copy(session), ttlSeconds * 1000)
+    this.#expiries.set(session.id, { flow: session.flow, at: Date.parse(session.expires_at) })
+  }
+
+  async takeExpiredSessions (now: number, limit: number): Promise<FlowName[]> {
+    const flows: FlowName[] = []
+    for (const [id, { flow, at }] of this.#expiries) {
+      if (flows.length >= limit) break
+      if (at > now) continue
+      this.#expiries.delete(id)
+      flows.push(flow)
+    }
+    return flows
   }
 
   async getSession (id: string): Promise<SessionRecord | null> {
@@ -113,6 +128,7 @@ export class MemoryStore implements Store {
     this.#events.set(delivery.id, sealedEvent, ttlMs)
     this.#tokens.delete(session.id)
     this.#claims.delete(session.id)
+    this.#expiries.delete(session.id)
   }
 
   async getDelivery (id: string): Promise<DeliveryRecord | null> {
@@ -155,5 +171,6 @@ export class MemoryStore implements Store {
 
   async close (): Promise<void> {
     for (const map of [this.#sessions, this.#states, this.#claims, this.#tokens, this.#deliveries, this.#events]) map.close()
+    this.#expiries.clear()
   }
 }

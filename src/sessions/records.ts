@@ -60,6 +60,8 @@ export interface DeliveryRecord {
   updated_at: string
   /** attempts made before the current retry schedule began (a redelivery starts a fresh one) */
   schedule_offset?: number
+  /** the request that decided the outcome, so its logs and the delivery's can be followed together */
+  request_id?: string
 }
 
 /** a position in a status index: deliveries are ordered by creation time, then ID */
@@ -95,6 +97,11 @@ export interface Store {
   putSealedToken (sessionId: string, sealed: string, ttlSeconds: number): Promise<void>
   getSealedToken (sessionId: string): Promise<string | null>
   recordOutcome (write: OutcomeWrite): Promise<void>
+  /**
+   * Pending sessions whose expiry has passed, each returned by exactly one call across all instances (for the
+   * `expired` count): the flows of those sessions.
+   */
+  takeExpiredSessions (now: number, limit: number): Promise<FlowName[]>
   getDelivery (id: string): Promise<DeliveryRecord | null>
   /** writes the delivery and moves it to the index of its status */
   putDelivery (delivery: DeliveryRecord, ttlSeconds: number): Promise<void>

@@ -1,6 +1,7 @@
 // The Redis store. Every call fails fast (see redis-client.ts) and a failure surfaces as
 // StoreUnavailableError, which routes answer with 503.
 import type { Redis } from 'ioredis'
+import type { FlowName } from '../onboarding/flows.js'
 import { StoreUnavailableError } from '../problems.js'
 import type {
   DeliveryCursor, DeliveryRecord, DeliveryStatus, LoginState, OutcomeWrite, SessionRecord, Store, TakeLoginStateResult
@@ -43,7 +44,24 @@ export class RedisStore implements Store {
   }
 
   async createSession (session: SessionRecord, ttlSeconds: number): Promise<void> {
-    await guard(this.redis.set(this.#key('session', session.id), JSON.stringify(session), 'EX', ttlSeconds))
+    const results = await guard(this.redis.multi()
+      .set(this.#key('session', session.id), JSON.stringify(session), 'EX', ttlSeconds)
+      .zadd(this.#expiries, Date.parse(session.expires_at), `${session.flow}:${session.id}`)
+      .exec())
+    if (!results || results.some(([err]) => err)) throw new StoreUnavailableError()
+  }
+
+  /** pending sessions by expiry, as `flow:id`: an outcome removes its session, the sweep the expired ones */
+  get #expiries (): string { return `${this.prefix}sessions:expiries` }
+
+  async takeExpiredSessions (now: number, limit: number): Promise<FlowName[]> {
+    const members = await guard(this.redis.zrangebyscore(this.#expiries, '-inf', now, 'LIMIT', 0, limit))
+    const flows: FlowName[] = []
+    for (const member of members) {
+      // ZREM answers 1 to one caller only: each expiry is counted once, whichever instance sweeps
+      if (await guard(this.redis.zrem(this.#expiries, member)) === 1) flows.push(member.split(':')[0] as FlowName)
+    }
+    return flows
   }
 
   async getSession (id: string): Promise<SessionRecord | null> {
@@ -85,6 +103,7 @@ export class RedisStore implements Store {
       .zadd(this.#index(delivery.status), Date.parse(delivery.created_at), delivery.id)
       .del(this.#key('token', session.id))
       .del(this.#key('claim', session.id))
+      .zrem(this.#expiries, `${session.flow}:${session.id}`)
       .exec())
     const failed = results?.find(([err]) => err)
     if (!results || failed) throw new StoreUnavailableError(failed?.[0])

@@ -76,6 +76,17 @@ export class BullDeliveryQueue implements DeliveryQueue {
     await this.#queue.add('deliver', { eventId }, { jobId: eventId, delay: delayMs })
   }
 
+  /** resolves once the worker is connected, or after `timeoutMs` (a Redis that is down is not fatal) */
+  async ready (timeoutMs: number): Promise<void> {
+    await within(this.#worker.waitUntilReady(), timeoutMs)
+  }
+
+  health () {
+    if (!this.#worker.isRunning()) return { status: 'fail' as const, detail: 'the BullMQ worker is not running' }
+    if (this.#connections[0]!.status !== 'ready') return { status: 'fail' as const, detail: 'the BullMQ worker is waiting for Redis' }
+    return { status: 'ok' as const, detail: 'BullMQ worker running' }
+  }
+
   async has (eventId: string): Promise<boolean> {
     return (await this.#queue.getJob(eventId)) !== undefined
   }

@@ -49,7 +49,8 @@ export class Deliverer {
     const result = await sender.send(eventId, sealer.open(sealed, eventId))
     const attempts = delivery.attempts + 1
     metrics.webhookAttempts.inc({ outcome: result.outcome })
-    log.info({ event_id: eventId, session_id: delivery.session_id, attempt: attempts, outcome: result.outcome, status: result.status }, 'webhook attempt')
+    // event_id is the partner's webhook-id; request_id is the callback's, as in its request log line
+    log.info({ event_id: eventId, session_id: delivery.session_id, request_id: delivery.request_id, attempt: attempts, outcome: result.outcome, status: result.status }, 'webhook attempt')
 
     if (result.outcome === 'delivered') {
       await this.#save({ ...delivery, attempts, status: 'delivered', last_error: null })
@@ -61,7 +62,7 @@ export class Deliverer {
     const exhausted = inSchedule > retryScheduleMs.length
     if (result.outcome === 'gone' || exhausted) {
       await this.#save({ ...delivery, attempts, status: 'dead', last_error: result.error })
-      log.warn({ event_id: eventId, session_id: delivery.session_id, attempts }, 'webhook dead-lettered')
+      log.warn({ event_id: eventId, session_id: delivery.session_id, request_id: delivery.request_id, attempts }, 'webhook dead-lettered')
       return { next: 'done' }
     }
     await this.#save({ ...delivery, attempts, last_error: result.error })

@@ -11,6 +11,8 @@ export interface DeliveryQueue {
   has (eventId: string): Promise<boolean>
   /** waits for attempts in flight, at most `timeoutMs`, and cancels what is waiting */
   close (timeoutMs: number): Promise<void>
+  /** whether this instance is delivering: what /readyz reports */
+  health (): { status: 'ok' | 'fail'; detail: string }
 }
 
 /** when the store itself fails during an attempt, try again later without counting an attempt */
@@ -31,6 +33,12 @@ export class InProcessDeliveryQueue implements DeliveryQueue {
   ) {}
 
   get size (): number { return this.#timers.size + this.#waiting.length + this.#inFlight.size }
+
+  health () {
+    return this.#closed
+      ? { status: 'fail' as const, detail: 'closed' }
+      : { status: 'ok' as const, detail: `in-process timers: ${this.#inFlight.size} in flight, ${this.#timers.size + this.#waiting.length} waiting` }
+  }
 
   async add (eventId: string, delayMs = 0): Promise<void> {
     this.#schedule(eventId, delayMs)

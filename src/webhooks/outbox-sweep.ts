@@ -1,7 +1,9 @@
 // The outbox rule's safety net: a delivery recorded as pending whose job is missing (the instance died
 // between writing the outcome and queueing it, or Redis lost the job) is queued again. Runs at start-up
 // and then periodically in every instance; queueing is idempotent by event ID, so instances may overlap.
+// The same pass trims the delivery indexes and counts the sessions that expired without an outcome.
 import type { FastifyBaseLogger } from 'fastify'
+import type { FlowName } from '../onboarding/flows.js'
 import type { Store } from '../sessions/records.js'
 import type { DeliveryQueue } from './delivery-queue.js'
 
@@ -14,6 +16,8 @@ export interface OutboxSweepOptions {
   batch?: number
   /** deliveries younger than this are left alone (default 10 s) */
   minAgeMs?: number
+  /** told once per session that expired without an outcome */
+  onExpired?: (flow: FlowName) => void
   now?: () => number
 }
 
@@ -52,6 +56,7 @@ export class OutboxSweep {
     }
     if (requeued > 0) log.warn({ requeued }, 'outbox sweep queued pending deliveries that had no job')
     await store.trimDeliveryIndexes(now - this.o.retentionSeconds * 1000)
+    for (const flow of await store.takeExpiredSessions(now, this.o.batch ?? 1000)) this.o.onExpired?.(flow)
     return requeued
   }
 

@@ -15,6 +15,7 @@ t.test('readyz and requests follow Redis going away and coming back', async (t) 
   t.equal(ready.json().checks.redis.status, 'ok')
   t.equal(ready.json().checks.store.kind, 'redis')
   t.type(ready.json().checks.redis.latency_ms, 'number')
+  t.equal(ready.json().checks.delivery_worker.status, 'ok', 'the delivery worker is running')
   const created = await h.app.inject({ method: 'POST', url: '/v1/sessions', headers: auth, payload: { flow: 'business_portfolio' } })
   t.equal(created.statusCode, 201)
 

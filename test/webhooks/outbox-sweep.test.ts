@@ -29,3 +29,21 @@ t.test('a pending delivery without a job is queued again, once, and delivered', 
   t.equal(await h.app.outboxSweep.run(), 0, 'nothing left to sweep')
   t.match(h.logs.text, /outbox sweep queued pending deliveries that had no job/)
 })
+
+t.test('sessions that expire without an outcome are counted once, by the sweep', async (t) => {
+  let now = Date.now()
+  const h = await build(t, { env: { SESSION_TTL_SECONDS: '60' }, deps: { now: () => now } })
+  await h.app.ready()
+  for (const flow of ['business_portfolio', 'business_portfolio', 'asset_based']) {
+    await h.app.inject({ method: 'POST', url: '/v1/sessions', headers: { authorization: `Bearer ${h.config.partnerApiKeys[0]}` }, payload: { flow } })
+  }
+  await h.app.outboxSweep.run()
+  const expired = async () => (await h.app.inject('/metrics')).body.split('\n').filter((l) => l.includes('outcome="expired"')).join('\n')
+  t.equal(await expired(), '', 'nothing expired yet')
+  now += 61_000
+  await h.app.outboxSweep.run()
+  await h.app.outboxSweep.run()
+  const lines = await expired()
+  t.match(lines, /onboarding_sessions_total\{flow="business_portfolio",outcome="expired",error=""\} 2/)
+  t.match(lines, /onboarding_sessions_total\{flow="asset_based",outcome="expired",error=""\} 1/)
+})

@@ -81,7 +81,7 @@ export const browserRoutes: FastifyPluginAsyncZod<BrowserRoutesOptions> = async 
     // with both a code and an error, the error wins
     const decided = await onboarding.complete(session, query.error
       ? { denial: { error: query.error, error_reason: query.error_reason, error_description: query.error_description, error_code: query.error_code } }
-      : { code: query.code!, redirectUri })
+      : { code: query.code!, redirectUri }, request.id)
     return sendOutcome(reply, decided, request.server.pageNotice)
   })
 }

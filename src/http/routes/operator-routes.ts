@@ -2,16 +2,18 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { Metrics } from '../../metrics.js'
 import type { Store } from '../../sessions/records.js'
+import type { DeliveryQueue } from '../../webhooks/delivery-queue.js'
 
 export interface OperatorRoutesOptions {
   store: Store
+  queue: DeliveryQueue
   metrics: Metrics
   isShuttingDown: () => boolean
 }
 
 const round = (ms: number): number => Math.round(ms * 100) / 100
 
-export const operatorRoutes: FastifyPluginAsync<OperatorRoutesOptions> = async (app, { store, metrics, isShuttingDown }) => {
+export const operatorRoutes: FastifyPluginAsync<OperatorRoutesOptions> = async (app, { store, queue, metrics, isShuttingDown }) => {
   app.get('/healthz', async () => ({ status: 'ok' }))
 
   app.get('/readyz', async (_request, reply) => {
@@ -27,11 +29,12 @@ export const operatorRoutes: FastifyPluginAsync<OperatorRoutesOptions> = async (
         redis = { status: 'fail', detail: 'Redis does not answer' }
       }
     }
+    const worker = queue.health()
     const shuttingDown = isShuttingDown()
-    if (shuttingDown) ready = false
+    if (shuttingDown || worker.status !== 'ok') ready = false
     return reply.code(ready ? 200 : 503).header('cache-control', 'no-store').send({
       status: ready ? 'ok' : 'fail',
-      checks: { redis, store: { kind: store.kind }, shutting_down: shuttingDown }
+      checks: { redis, store: { kind: store.kind }, delivery_worker: worker, shutting_down: shuttingDown }
     })
   })
 

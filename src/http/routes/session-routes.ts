@@ -41,6 +41,6 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ sessions: Sessions; onboardi
     const session = await onboarding.pendingSessionForCode((await find(request.params.id)).id)
     request.log.info({ session_id: session.id, flow: session.flow }, 'code submitted')
     // a code from FB.login was never sent to our redirect URI, so the exchange carries none
-    return await sessions.view(await onboarding.complete(session, { code: request.body.code, redirectUri: undefined }))
+    return await sessions.view(await onboarding.complete(session, { code: request.body.code, redirectUri: undefined }, request.id))
   })
 }

@@ -1,0 +1,115 @@
+// The running app against openapi.yaml: every response the probes below provoke — success and error, on
+// every route — has a status the file documents for that operation and a body that validates against the
+// schema the file gives it (JSON Schema 2020-12, as OpenAPI 3.1 uses). Webhook bodies are checked too.
+import { readFileSync } from 'node:fs'
+import { Ajv2020 } from 'ajv/dist/2020.js'
+import addFormats from 'ajv-formats'
+import type { InjectOptions, LightMyRequestResponse } from 'fastify'
+import t from 'tap'
+import { parse } from 'yaml'
+import { auth, Browser, build, createSession, GRANTS, onboard, type Harness } from './helper.js'
+
+const doc = parse(readFileSync(new URL('../openapi.yaml', import.meta.url), 'utf8'))
+const ajv = new Ajv2020({ strict: false, allErrors: true, validateSchema: false })
+addFormats.default(ajv)
+ajv.addSchema(doc, 'openapi')
+
+const pointer = (...parts: string[]) => parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')
+
+/** the documented response of an operation for a status, following a $ref into components/responses */
+function documented (path: string, method: string, status: number): { base: string; response: any } | undefined {
+  const responses = doc.paths[path]?.[method]?.responses
+  const response = responses?.[String(status)]
+  if (!response) return undefined
+  if (response.$ref) {
+    const name = String(response.$ref).split('/').pop()!
+    return { base: `#/${pointer('components', 'responses', name)}`, response: doc.components.responses[name] }
+  }
+  return { base: `#/${pointer('paths', path, method, 'responses', String(status))}`, response }
+}
+
+const checked: string[] = []
+
+function conforms (t: Tap.Test, path: string, method: string, res: LightMyRequestResponse) {
+  const label = `${method.toUpperCase()} ${path} → ${res.statusCode}`
+  const doc = documented(path, method, res.statusCode)
+  if (!doc) return t.fail(`${label}: status not documented`)
+  const type = String(res.headers['content-type'] ?? '').split(';')[0]!
+  if (type !== 'application/json' && type !== 'application/problem+json') {
+    if (doc.response.content && !doc.response.content[type]) t.fail(`${label}: ${type} not documented`)
+    return checked.push(label)
+  }
+  if (!doc.response.content?.[type]) return t.fail(`${label}: ${type} not documented`)
+  const validate = ajv.getSchema(`openapi${doc.base}/${pointer('content', type, 'schema')}`)!
+  if (!validate(res.json())) t.fail(`${label}: body does not match the schema: ${ajv.errorsText(validate.errors)} — ${res.body.slice(0, 300)}`)
+  checked.push(label)
+}
+
+namespace Tap { export type Test = { fail: (m: string) => void } }
+
+async function probe (t: Tap.Test, h: Harness, path: string, options: InjectOptions) {
+  const res = await h.app.inject(options)
+  conforms(t, path, String(options.method ?? 'GET').toLowerCase(), res)
+  return res
+}
+
+t.test('every route, success and error, answers what openapi.yaml documents', async (t) => {
+  const h = await build(t, { env: { RATE_LIMIT_API_PER_MINUTE: '1000', BODY_LIMIT_BYTES: '2048', WEBHOOK_RETRY_SCHEDULE: '10ms' } })
+  const unknown = 'ses_00000000000000000000000000000000'
+  // sessions
+  const created = await probe(t, h, '/v1/sessions', { method: 'POST', url: '/v1/sessions', headers: auth, payload: { flow: 'asset_based', external_id: 'x', metadata: { a: 1 }, return_url: 'https://app.example.com/x' } })
+  await probe(t, h, '/v1/sessions', { method: 'POST', url: '/v1/sessions', headers: auth, payload: { flow: 'nope' } })
+  await probe(t, h, '/v1/sessions', { method: 'POST', url: '/v1/sessions', payload: { flow: 'asset_based' } })
+  await probe(t, h, '/v1/sessions', { method: 'POST', url: '/v1/sessions', headers: auth, payload: { flow: 'asset_based', return_url: 'https://evil.example' } })
+  await probe(t, h, '/v1/sessions', { method: 'POST', url: '/v1/sessions', headers: { ...auth, 'content-type': 'text/plain' }, payload: 'x' })
+  await probe(t, h, '/v1/sessions', { method: 'POST', url: '/v1/sessions', headers: auth, payload: { flow: 'asset_based', metadata: { pad: 'x'.repeat(3000) } } })
+  await probe(t, h, '/v1/sessions/{id}', { url: `/v1/sessions/${created.json().id}`, headers: auth })
+  await probe(t, h, '/v1/sessions/{id}', { url: `/v1/sessions/${unknown}`, headers: auth })
+  await probe(t, h, '/v1/sessions/{id}/code', { method: 'POST', url: `/v1/sessions/${unknown}/code`, headers: auth, payload: { code: 'x' } })
+  await probe(t, h, '/v1/sessions/{id}/code', { method: 'POST', url: `/v1/sessions/${created.json().id}/code`, headers: auth, payload: { code: h.sim.issueCode(GRANTS.asset_based) } })
+  await probe(t, h, '/v1/sessions/{id}/code', { method: 'POST', url: `/v1/sessions/${created.json().id}/code`, headers: auth, payload: { code: 'again' } })
+  await probe(t, h, '/v1/sessions/{id}/code', { method: 'POST', url: `/v1/sessions/${created.json().id}/code`, headers: auth, payload: { code: '', extra: 1 } })
+  await probe(t, h, '/v1/sessions/{id}', { url: `/v1/sessions/${created.json().id}`, headers: auth })
+  // a failed and a dead-lettered onboarding, then deliveries
+  h.receiver.plan.push(500, 500)
+  const denied = await onboard(h, 'business_portfolio', 'deny')
+  await h.receiver.waitFor((e) => e.length >= 3)
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  await probe(t, h, '/v1/sessions/{id}', { url: `/v1/sessions/${denied.session.id}`, headers: auth })
+  const dead = await probe(t, h, '/v1/deliveries', { url: '/v1/deliveries?limit=1', headers: auth })
+  await probe(t, h, '/v1/deliveries', { url: '/v1/deliveries?status=delivered', headers: auth })
+  await probe(t, h, '/v1/deliveries', { url: '/v1/deliveries?limit=0', headers: auth })
+  await probe(t, h, '/v1/deliveries', { url: '/v1/deliveries' })
+  await probe(t, h, '/v1/deliveries/{id}/redeliver', { method: 'POST', url: `/v1/deliveries/${dead.json().data[0].id}/redeliver`, headers: auth })
+  await probe(t, h, '/v1/deliveries/{id}/redeliver', { method: 'POST', url: `/v1/deliveries/${dead.json().data[0].id}/redeliver`, headers: auth })
+  await probe(t, h, '/v1/deliveries/{id}/redeliver', { method: 'POST', url: '/v1/deliveries/evt_00000000000000000000000000000000/redeliver', headers: auth })
+  // browser and operator routes
+  const session = await createSession(h, { flow: 'partner_billing' })
+  const browser = new Browser(h.app)
+  const login = await browser.get(session.login_url)
+  conforms(t, '/login/{session_id}', 'get', login)
+  await probe(t, h, '/login/{session_id}', { url: `/login/${unknown}` })
+  await probe(t, h, '/login/{session_id}', { url: new URL(denied.session.login_url).pathname })
+  conforms(t, '/oauth/callback', 'get', await browser.get(h.sim.approve(login.headers.location as string, GRANTS.partner_billing)))
+  await probe(t, h, '/oauth/callback', { url: '/oauth/callback?code=x' })
+  conforms(t, '/oauth/callback', 'get', await denied.browser.get(denied.callbackUrl))
+  await probe(t, h, '/healthz', { url: '/healthz' })
+  await probe(t, h, '/readyz', { url: '/readyz' })
+  await probe(t, h, '/metrics', { url: '/metrics' })
+  t.ok(checked.length >= 30, `${checked.length} responses checked`)
+
+  // and what the partner's endpoint received
+  for (const event of h.receiver.events) {
+    const name = event.type === 'onboarding.completed' ? 'OnboardingCompleted' : 'OnboardingFailed'
+    const validate = ajv.getSchema(`openapi#/components/schemas/${name}`)!
+    if (!validate(event.body)) t.fail(`${event.type} webhook does not match ${name}: ${ajv.errorsText(validate.errors)}`)
+  }
+  t.ok(h.receiver.events.length >= 4, `${h.receiver.events.length} webhooks checked`)
+})
+
+t.test('the check itself fails on a body that breaks the schema', async (t) => {
+  const validate = ajv.getSchema('openapi#/components/schemas/Session')!
+  t.equal(validate({ id: 'ses_x' }), false)
+  const problem = ajv.getSchema('openapi#/components/schemas/Problem')!
+  t.equal(problem({ type: 'x', title: 'x', status: 400, detail: 'x' }), false, 'a problem without its code')
+})
