@@ -173,7 +173,12 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   } else {
     queue = new InProcessDeliveryQueue(attempt, app.log, deps.deliveryConcurrency)
   }
-  const sweep = new OutboxSweep({ store, queue, log: app.log, retentionSeconds: config.retentionSeconds, intervalMs: deps.sweepIntervalMs,
+  const sweep = new OutboxSweep({
+    store,
+    queue,
+    log: app.log,
+    retentionSeconds: config.retentionSeconds,
+    intervalMs: deps.sweepIntervalMs,
     minAgeMs: deps.sweepMinAgeMs,
     now,
     onExpired: (flow) => metrics.sessions.inc({ flow, outcome: 'expired', error: '' })
