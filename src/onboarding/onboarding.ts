@@ -38,9 +38,9 @@ export class Onboarding {
   constructor (private readonly deps: OnboardingDeps) {}
 
   /** a session the browser may still log in to, or the page that says why not */
-  async #pendingSession (id: string, notFound: ProblemError): Promise<SessionRecord> {
-    const session = await this.deps.store.getSession(id)
-    if (!session) throw notFound
+  async #pendingSession (id: string, notFound: () => ProblemError, read: Promise<SessionRecord | null> = this.deps.store.getSession(id)): Promise<SessionRecord> {
+    const session = await read
+    if (!session) throw notFound()
     const status = sessionStatus(session, this.deps.now())
     if (status !== 'pending') {
       throw new ProblemError('session_not_pending', status === 'expired'
@@ -52,7 +52,7 @@ export class Onboarding {
 
   /** GET /login/{id}: a fresh single-use state bound to this browser's nonce, and the dialog URL */
   async startLogin (sessionId: string, nonce: string): Promise<string> {
-    const session = await this.#pendingSession(sessionId, new ProblemError('session_not_found', 'This onboarding link is not valid. Start again from the platform that sent you here.'))
+    const session = await this.#pendingSession(sessionId, () => new ProblemError('session_not_found', 'This onboarding link is not valid. Start again from the platform that sent you here.'))
     const state = newSecretToken()
     await this.deps.store.putLoginState(sha256(state), { session_id: session.id, nonce_hash: sha256(nonce) }, STATE_TTL_SECONDS)
     const { config } = this.deps
@@ -75,7 +75,7 @@ export class Onboarding {
     const taken = await this.deps.store.takeLoginState(sha256(state), sha256(nonce))
     if (taken.status === 'missing') throw invalid('This sign-in link has expired or was already used. Start again from the platform that sent you here.')
     if (taken.status === 'browser_mismatch') throw invalid('This sign-in was started in another browser. Start again in this browser.')
-    return await this.#pendingSession(taken.state.session_id, invalid('This onboarding no longer exists. Start again from the platform that sent you here.'))
+    return await this.#pendingSession(taken.state.session_id, () => invalid('This onboarding no longer exists. Start again from the platform that sent you here.'))
   }
 
   /** POST /v1/sessions/{id}/code */
@@ -88,19 +88,18 @@ export class Onboarding {
 
   /**
    * Runs the session to its outcome. The claim makes one login per session win: a second state of the same
-   * session, or a callback racing /code, finds it taken and changes nothing.
+   * session, or a callback racing /code, finds it taken and changes nothing. `requestId`: the request that
+   * brings the answer, kept with the delivery so logs can be followed across.
    */
-  /** `requestId`: the request that brings the answer, kept with the delivery so logs can be followed across */
   async complete (session: SessionRecord, answer: LoginAnswer, requestId?: string): Promise<SessionRecord> {
     const { store, config } = this.deps
     // long enough for the exchange plus the shared budget of the later calls, then some
     const claimMs = 4 * config.meta.timeoutMs + 30_000
-    if (!await store.claimSession(session.id, claimMs)) {
-      throw new ProblemError('session_not_pending', 'This onboarding is already being processed.')
-    }
+    const claim = await store.claimSession(session.id, claimMs)
+    if (!claim.claimed) throw new ProblemError('session_not_pending', 'This onboarding is already being processed.')
     try {
-      // read again under the claim: another request may have finished it since it was first read
-      const current = await this.#pendingSession(session.id, new ProblemError('session_not_found', `No session ${session.id}`))
+      // the session as read under the claim: another request may have finished it since it was first read
+      const current = await this.#pendingSession(session.id, () => new ProblemError('session_not_found', `No session ${session.id}`), Promise.resolve(claim.session))
       return await this.#decide(current, await this.#outcome(current, answer), requestId)
     } catch (err) {
       await store.releaseSession(session.id).catch(() => {})

@@ -105,10 +105,10 @@ export class MemoryStore implements Store {
     return { status: 'ok', state }
   }
 
-  async claimSession (id: string, ttlMs: number): Promise<boolean> {
-    if (this.#claims.has(id)) return false
+  async claimSession (id: string, ttlMs: number): Promise<{ claimed: false } | { claimed: true; session: SessionRecord | null }> {
+    if (this.#claims.has(id)) return { claimed: false }
     this.#claims.set(id, true, ttlMs)
-    return true
+    return { claimed: true, session: await this.getSession(id) }
   }
 
   async releaseSession (id: string): Promise<void> { this.#claims.delete(id) }
@@ -136,8 +136,13 @@ export class MemoryStore implements Store {
     return delivery ? copy(delivery) : null
   }
 
-  async putDelivery (delivery: DeliveryRecord, ttlSeconds: number): Promise<void> {
+  async putDelivery (delivery: DeliveryRecord, ttlSeconds: number, options: { dropEvent?: boolean } = {}): Promise<void> {
     this.#deliveries.set(delivery.id, copy(delivery), ttlSeconds * 1000)
+    if (options.dropEvent) this.#events.delete(delivery.id)
+  }
+
+  async getDeliveryWithEvent (id: string) {
+    return { delivery: await this.getDelivery(id), sealedEvent: this.#events.get(id) ?? null }
   }
 
   // a scan per call: the in-process store serves one developer's sandbox, not a backlog
@@ -162,12 +167,6 @@ export class MemoryStore implements Store {
 
   // records expire by their own TTL here: there is no separate index to trim
   async trimDeliveryIndexes (): Promise<void> {}
-
-  async getSealedEvent (eventId: string): Promise<string | null> {
-    return this.#events.get(eventId) ?? null
-  }
-
-  async deleteSealedEvent (eventId: string): Promise<void> { this.#events.delete(eventId) }
 
   async close (): Promise<void> {
     for (const map of [this.#sessions, this.#states, this.#claims, this.#tokens, this.#deliveries, this.#events]) map.close()

@@ -90,8 +90,8 @@ export interface Store {
   putLoginState (stateHash: string, state: LoginState, ttlSeconds: number): Promise<void>
   /** takes the state only if the nonce hash matches, atomically: a second take finds nothing */
   takeLoginState (stateHash: string, nonceHash: string): Promise<TakeLoginStateResult>
-  /** marks a session as being processed; false when another request already holds it */
-  claimSession (id: string, ttlMs: number): Promise<boolean>
+  /** marks a session as being processed and reads it, in one step; not claimed when another request holds it */
+  claimSession (id: string, ttlMs: number): Promise<{ claimed: false } | { claimed: true; session: SessionRecord | null }>
   releaseSession (id: string): Promise<void>
   /** the token, sealed, as soon as Meta returned it and before any further step */
   putSealedToken (sessionId: string, sealed: string, ttlSeconds: number): Promise<void>
@@ -103,8 +103,10 @@ export interface Store {
    */
   takeExpiredSessions (now: number, limit: number): Promise<FlowName[]>
   getDelivery (id: string): Promise<DeliveryRecord | null>
-  /** writes the delivery and moves it to the index of its status */
-  putDelivery (delivery: DeliveryRecord, ttlSeconds: number): Promise<void>
+  /** the delivery and its sealed event body, read together */
+  getDeliveryWithEvent (id: string): Promise<{ delivery: DeliveryRecord | null; sealedEvent: string | null }>
+  /** writes the delivery and moves it to the index of its status; `dropEvent` deletes the sealed body with it */
+  putDelivery (delivery: DeliveryRecord, ttlSeconds: number, options?: { dropEvent?: boolean }): Promise<void>
   /** oldest `created_at` first; `after` is the last item of the previous page */
   listDeliveries (status: DeliveryStatus, limit: number, after?: DeliveryCursor): Promise<{ items: DeliveryRecord[]; next: DeliveryCursor | null }>
   deliveryStats (): Promise<{ pending: number; dead: number; oldestPendingCreatedAt: number | null }>
@@ -112,7 +114,5 @@ export interface Store {
   pendingDeliveryIds (limit: number, createdBefore: number): Promise<string[]>
   /** forgets index entries of deliveries finished before `olderThan` (their records expire by TTL) */
   trimDeliveryIndexes (olderThan: number): Promise<void>
-  getSealedEvent (eventId: string): Promise<string | null>
-  deleteSealedEvent (eventId: string): Promise<void>
   close (): Promise<void>
 }

@@ -1,5 +1,6 @@
 // The Redis store. Every call fails fast (see redis-client.ts) and a failure surfaces as
 // StoreUnavailableError, which routes answer with 503.
+import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { FlowName } from '../onboarding/flows.js'
 import { StoreUnavailableError } from '../problems.js'
@@ -17,6 +18,56 @@ if not v then return 0 end
 if cjson.decode(v).nonce_hash ~= ARGV[1] then return -1 end
 redis.call('DEL', KEYS[1])
 return v`
+
+/**
+ * A Lua script run by its SHA (EVALSHA, with EVAL once if Redis does not know it yet). Writes that must land
+ * together are scripts rather than MULTI: atomic the same way, and far cheaper in ioredis, whose MULTI builds a
+ * pipeline object per call (measured: bench/README.md).
+ */
+class LuaScript {
+  readonly #sha: string
+  constructor (private readonly source: string) {
+    this.#sha = createHash('sha1').update(source).digest('hex')
+  }
+
+  async run (redis: Redis, keys: string[], args: Array<string | number>): Promise<unknown> {
+    try {
+      return await redis.evalsha(this.#sha, keys.length, ...keys, ...args)
+    } catch (err) {
+      if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err
+      return await redis.eval(this.source, keys.length, ...keys, ...args)
+    }
+  }
+}
+
+// KEYS: session, expiries · ARGV: session JSON, TTL s, expiry ms, expiries member
+const CREATE_SESSION = new LuaScript(`
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])`)
+
+// Claims a session for one login and returns it, in one step. KEYS: claim, session · ARGV: TTL ms
+const CLAIM_SESSION = new LuaScript(`
+if not redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'NX') then return false end
+return redis.call('GET', KEYS[2]) or ''`)
+
+// The outbox write. KEYS: session, delivery, event, pending index, token, claim, expiries
+// ARGV: session JSON, delivery JSON, sealed event, TTL s, created ms, delivery ID, expiries member
+const RECORD_OUTCOME = new LuaScript(`
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[4])
+redis.call('SET', KEYS[3], ARGV[3], 'EX', ARGV[4])
+redis.call('ZADD', KEYS[4], ARGV[5], ARGV[6])
+redis.call('DEL', KEYS[5], KEYS[6])
+redis.call('ZREM', KEYS[7], ARGV[7])`)
+
+// KEYS: delivery, pending, delivered, dead index, event · ARGV: JSON, TTL s, index (1-3), created ms, ID, drop event (0/1)
+const PUT_DELIVERY = new LuaScript(`
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[5])
+redis.call('ZREM', KEYS[3], ARGV[5])
+redis.call('ZREM', KEYS[4], ARGV[5])
+redis.call('ZADD', KEYS[1 + tonumber(ARGV[3])], ARGV[4], ARGV[5])
+if ARGV[6] == '1' then redis.call('DEL', KEYS[5]) end`)
 
 async function guard<T> (operation: Promise<T>): Promise<T> {
   try {
@@ -44,11 +95,8 @@ export class RedisStore implements Store {
   }
 
   async createSession (session: SessionRecord, ttlSeconds: number): Promise<void> {
-    const results = await guard(this.redis.multi()
-      .set(this.#key('session', session.id), JSON.stringify(session), 'EX', ttlSeconds)
-      .zadd(this.#expiries, Date.parse(session.expires_at), `${session.flow}:${session.id}`)
-      .exec())
-    if (!results || results.some(([err]) => err)) throw new StoreUnavailableError()
+    await guard(CREATE_SESSION.run(this.redis, [this.#key('session', session.id), this.#expiries],
+      [JSON.stringify(session), ttlSeconds, Date.parse(session.expires_at), `${session.flow}:${session.id}`]))
   }
 
   /** pending sessions by expiry, as `flow:id`: an outcome removes its session, the sweep the expired ones */
@@ -79,8 +127,10 @@ export class RedisStore implements Store {
     return { status: 'ok', state: JSON.parse(result as string) as LoginState }
   }
 
-  async claimSession (id: string, ttlMs: number): Promise<boolean> {
-    return (await guard(this.redis.set(this.#key('claim', id), '1', 'PX', ttlMs, 'NX'))) === 'OK'
+  async claimSession (id: string, ttlMs: number): Promise<{ claimed: false } | { claimed: true; session: SessionRecord | null }> {
+    const result = await guard(CLAIM_SESSION.run(this.redis, [this.#key('claim', id), this.#key('session', id)], [ttlMs])) as string | null
+    if (result === null) return { claimed: false }
+    return { claimed: true, session: result === '' ? null : JSON.parse(result) as SessionRecord }
   }
 
   async releaseSession (id: string): Promise<void> {
@@ -96,29 +146,30 @@ export class RedisStore implements Store {
   }
 
   async recordOutcome ({ session, delivery, sealedEvent, retentionSeconds }: OutcomeWrite): Promise<void> {
-    const results = await guard(this.redis.multi()
-      .set(this.#key('session', session.id), JSON.stringify(session), 'EX', retentionSeconds)
-      .set(this.#key('delivery', delivery.id), JSON.stringify(delivery), 'EX', retentionSeconds)
-      .set(this.#key('event', delivery.id), sealedEvent, 'EX', retentionSeconds)
-      .zadd(this.#index(delivery.status), Date.parse(delivery.created_at), delivery.id)
-      .del(this.#key('token', session.id))
-      .del(this.#key('claim', session.id))
-      .zrem(this.#expiries, `${session.flow}:${session.id}`)
-      .exec())
-    const failed = results?.find(([err]) => err)
-    if (!results || failed) throw new StoreUnavailableError(failed?.[0])
+    await guard(RECORD_OUTCOME.run(this.redis, [
+      this.#key('session', session.id), this.#key('delivery', delivery.id), this.#key('event', delivery.id),
+      this.#index(delivery.status), this.#key('token', session.id), this.#key('claim', session.id), this.#expiries
+    ], [
+      JSON.stringify(session), JSON.stringify(delivery), sealedEvent, retentionSeconds,
+      Date.parse(delivery.created_at), delivery.id, `${session.flow}:${session.id}`
+    ]))
+  }
+
+  async getDeliveryWithEvent (id: string): Promise<{ delivery: DeliveryRecord | null; sealedEvent: string | null }> {
+    const [delivery, sealedEvent] = await guard(this.redis.mget(this.#key('delivery', id), this.#key('event', id)))
+    return { delivery: parse(delivery ?? null), sealedEvent: sealedEvent ?? null }
   }
 
   async getDelivery (id: string): Promise<DeliveryRecord | null> {
     return parse(await guard(this.redis.get(this.#key('delivery', id))))
   }
 
-  async putDelivery (delivery: DeliveryRecord, ttlSeconds: number): Promise<void> {
-    const multi = this.redis.multi().set(this.#key('delivery', delivery.id), JSON.stringify(delivery), 'EX', ttlSeconds)
-    for (const status of STATUSES) if (status !== delivery.status) multi.zrem(this.#index(status), delivery.id)
-    multi.zadd(this.#index(delivery.status), Date.parse(delivery.created_at), delivery.id)
-    const results = await guard(multi.exec())
-    if (!results || results.some(([err]) => err)) throw new StoreUnavailableError()
+  async putDelivery (delivery: DeliveryRecord, ttlSeconds: number, options: { dropEvent?: boolean } = {}): Promise<void> {
+    await guard(PUT_DELIVERY.run(this.redis, [
+      this.#key('delivery', delivery.id), ...STATUSES.map((status) => this.#index(status)), this.#key('event', delivery.id)
+    ], [
+      JSON.stringify(delivery), ttlSeconds, STATUSES.indexOf(delivery.status) + 1, Date.parse(delivery.created_at), delivery.id, options.dropEvent ? '1' : '0'
+    ]))
   }
 
   async listDeliveries (status: DeliveryStatus, limit: number, after?: DeliveryCursor) {
@@ -167,14 +218,6 @@ export class RedisStore implements Store {
       .zremrangebyscore(this.#index('delivered'), '-inf', olderThan)
       .zremrangebyscore(this.#index('dead'), '-inf', olderThan)
       .exec())
-  }
-
-  async getSealedEvent (eventId: string): Promise<string | null> {
-    return await guard(this.redis.get(this.#key('event', eventId)))
-  }
-
-  async deleteSealedEvent (eventId: string): Promise<void> {
-    await guard(this.redis.del(this.#key('event', eventId)))
   }
 
   async close (): Promise<void> {}

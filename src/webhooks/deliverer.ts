@@ -39,9 +39,8 @@ export class Deliverer {
 
   async attempt (eventId: string): Promise<NextStep> {
     const { store, sealer, sender, retryScheduleMs, metrics, log } = this.#o
-    const delivery = await store.getDelivery(eventId)
+    const { delivery, sealedEvent: sealed } = await store.getDeliveryWithEvent(eventId)
     if (!delivery || delivery.status !== 'pending') return { next: 'done' }
-    const sealed = await store.getSealedEvent(eventId)
     if (sealed === null) {
       await this.#save({ ...delivery, status: 'dead', last_error: 'event body no longer stored' })
       return { next: 'done' }
@@ -53,9 +52,8 @@ export class Deliverer {
     log.info({ event_id: eventId, session_id: delivery.session_id, request_id: delivery.request_id, attempt: attempts, outcome: result.outcome, status: result.status }, 'webhook attempt')
 
     if (result.outcome === 'delivered') {
-      await this.#save({ ...delivery, attempts, status: 'delivered', last_error: null })
-      // acknowledged: the only copy of the token goes now
-      await store.deleteSealedEvent(eventId)
+      // acknowledged: the only copy of the token goes with this write
+      await this.#save({ ...delivery, attempts, status: 'delivered', last_error: null }, true)
       return { next: 'done' }
     }
     const inSchedule = attempts - (delivery.schedule_offset ?? 0)
@@ -70,7 +68,7 @@ export class Deliverer {
     return { next: 'retry', delayMs: nextDelay(retryScheduleMs[inSchedule - 1]!, retryAfterMs) }
   }
 
-  async #save (delivery: DeliveryRecord): Promise<void> {
-    await this.#o.store.putDelivery({ ...delivery, updated_at: new Date(this.#now()).toISOString() }, this.#o.retentionSeconds)
+  async #save (delivery: DeliveryRecord, dropEvent = false): Promise<void> {
+    await this.#o.store.putDelivery({ ...delivery, updated_at: new Date(this.#now()).toISOString() }, this.#o.retentionSeconds, { dropEvent })
   }
 }

@@ -34,10 +34,10 @@ export class Deliveries {
 
   /** a dead delivery goes back to the queue with a fresh retry schedule, the same event ID and body */
   async redeliver (id: string) {
-    const delivery = await this.store.getDelivery(id)
+    const { delivery, sealedEvent } = await this.store.getDeliveryWithEvent(id)
     if (!delivery) throw new ProblemError('delivery_not_found', `No delivery ${id.slice(0, 64)}`)
     if (delivery.status !== 'dead') throw new ProblemError('delivery_not_dead', `Delivery ${id} is ${delivery.status}`)
-    if (await this.store.getSealedEvent(id) === null) throw new ProblemError('delivery_not_found', `The event of delivery ${id} is past its retention`)
+    if (sealedEvent === null) throw new ProblemError('delivery_not_found', `The event of delivery ${id} is past its retention`)
     const revived: DeliveryRecord = { ...delivery, status: 'pending', schedule_offset: delivery.attempts, updated_at: new Date(this.now()).toISOString() }
     await this.store.putDelivery(revived, this.retentionSeconds)
     await this.queue.add(id)

@@ -1,5 +1,6 @@
 // One JSON log line per request, written when the response is sent: method, route pattern, path without
-// its query (the callback's query holds the code and the state), status and duration. The same moment
+// its query (the callback's query holds the code and the state), status, duration and the session it was
+// about, so one line per request is enough to follow an onboarding. The same moment
 // feeds the HTTP metrics, labelled by route pattern so label values stay bounded.
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyServerOptions, RawRequestDefaultExpression } from 'fastify'
@@ -26,7 +27,15 @@ export function loggerOptions (level: string, stream?: DestinationStream): Fasti
   }
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** the onboarding session a request is about, for its log line */
+    sessionId: string | null
+  }
+}
+
 export function registerRequestLog (app: FastifyInstance, metrics: Metrics): void {
+  app.decorateRequest('sessionId', null)
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
@@ -42,7 +51,8 @@ export function registerRequestLog (app: FastifyInstance, metrics: Metrics): voi
       path: request.url.split('?')[0]!.slice(0, 256),
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 10) / 10,
-      ip: request.ip
+      ip: request.ip,
+      session_id: request.sessionId ?? undefined
     }, 'request')
   })
 }

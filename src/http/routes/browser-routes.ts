@@ -64,7 +64,7 @@ export const browserRoutes: FastifyPluginAsyncZod<BrowserRoutesOptions> = async 
     reply.setCookie(cookieName, nonce, {
       signed: true, httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/', maxAge: NONCE_MAX_AGE_SECONDS
     })
-    request.log.info({ session_id: sessionId }, 'login started')
+    request.sessionId = sessionId
     return reply.redirect(dialogUrl, 302)
   })
 
@@ -77,7 +77,7 @@ export const browserRoutes: FastifyPluginAsyncZod<BrowserRoutesOptions> = async 
       throw new ProblemError('invalid_request', 'Meta did not send a result to this page. Start again from the platform that sent you here.')
     }
     const session = await onboarding.redeemState(query.state, browserNonce(request))
-    request.log.info({ session_id: session.id, flow: session.flow, answer: query.error ? 'error' : 'code' }, 'callback received')
+    request.sessionId = session.id
     // with both a code and an error, the error wins
     const decided = await onboarding.complete(session, query.error
       ? { denial: { error: query.error, error_reason: query.error_reason, error_description: query.error_description, error_code: query.error_code } }

@@ -39,7 +39,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ sessions: Sessions; onboardi
 
   app.post('/v1/sessions/:id/code', { schema: { params: sessionParams, body: codeBody } }, async (request) => {
     const session = await onboarding.pendingSessionForCode((await find(request.params.id)).id)
-    request.log.info({ session_id: session.id, flow: session.flow }, 'code submitted')
+    request.sessionId = session.id
     // a code from FB.login was never sent to our redirect URI, so the exchange carries none
     return await sessions.view(await onboarding.complete(session, { code: request.body.code, redirectUri: undefined }, request.id))
   })

@@ -1,0 +1,199 @@
+// Full flow-1 onboardings per second, product vs the minimal reference of the same job (not a test).
+// Run: npm run bench:logins   (builds dist/ first; needs Redis, BENCH_REDIS_URL, default redis://127.0.0.1:6379/15)
+//
+// The simulated Meta and the webhook receiver run in processes of their own; the server under test is pinned
+// to core 0 and everything else (load, Meta, receiver) to core 1 with taskset. Each "browser" loops:
+// POST /v1/sessions → GET login_url → the simulated dialog → GET the callback (timed) → 303; the webhook
+// reaches the receiver (the product queues it, the reference awaits it inline). Rounds alternate the order
+// of the targets because this machine is shared and noisy. CPU per login = utime+stime of the server process
+// (/proc/<pid>/stat) over the run, including the time it takes the product to deliver what it queued.
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { cpus } from 'node:os'
+import { Agent, request } from 'undici'
+import { Redis } from 'ioredis'
+
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/15'
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
+const LEVELS = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number)
+const CLK_TCK = 100
+const ROOT = new URL('..', import.meta.url).pathname
+
+const pinned = (core, args, env) => spawn('taskset', ['-c', String(core), process.execPath, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+async function firstLine (child) {
+  let text = ''
+  for await (const chunk of child.stdout) {
+    text += chunk
+    if (text.includes('\n')) return text.split('\n')[0]
+  }
+  throw new Error('process ended before it printed its address')
+}
+
+/** the simulated Meta, with a code for every approval, on core 1 */
+async function startMeta (appId, appSecret) {
+  const child = pinned(1, ['--input-type=module', '-e', `
+    import { MetaSimulator } from './dist/sandbox/meta-simulator.js'
+    const sim = new MetaSimulator({ appId: ${JSON.stringify(appId)}, appSecret: ${JSON.stringify(appSecret)} })
+    await sim.start()
+    process.stdout.write(sim.url + '\\n')
+    // no test reads the recorded calls here: keep memory flat
+    setInterval(() => { sim.calls.length = 0 }, 1000)
+  `])
+  return { url: await firstLine(child), child }
+}
+
+/** the partner's endpoint: counts deliveries, answers 204 */
+async function startReceiver () {
+  const child = pinned(1, ['-e', `
+    const http = require('node:http'); let n = 0
+    const server = http.createServer((req, res) => {
+      if (req.method === 'GET') return res.end(String(n))
+      req.resume(); req.on('end', () => { n++; res.writeHead(204); res.end() })
+    })
+    server.keepAliveTimeout = 60000
+    server.listen(0, '127.0.0.1', () => process.stdout.write('http://127.0.0.1:' + server.address().port + '\\n'))
+  `])
+  return { url: await firstLine(child), child }
+}
+
+const cpuMs = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 1000 / CLK_TCK
+}
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]
+
+async function startTarget (name, env) {
+  const script = name === 'product' ? 'dist/server.js' : 'bench/reference-server.mjs'
+  // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the server under test
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
+  const child = spawn('taskset', ['-c', '0', process.execPath, ...nodeArgs, script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
+  for (let i = 0; i < 100; i++) {
+    if (await request(`${env.PUBLIC_BASE_URL}/healthz`).then((r) => r.body.dump().then(() => true), () => false)) return child
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`${name} did not start`)
+}
+
+/** one browser's onboarding; resolves with the callback's duration in ms */
+async function login (base, metaUrl, agent, apiKey) {
+  const created = await request(`${base}/v1/sessions`, { method: 'POST', dispatcher: agent, headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: '{"flow":"business_portfolio","return_url":"http://localhost:4000/done"}' })
+  const { login_url: loginUrl } = await created.body.json()
+  const loginRes = await request(loginUrl, { dispatcher: agent })
+  await loginRes.body.dump()
+  const cookie = String(loginRes.headers['set-cookie']).split(';')[0]
+  const dialog = new URL(loginRes.headers.location)
+  const decided = await request(`${metaUrl}/__sim/dialog/decide?decision=approve&${dialog.searchParams}`, { dispatcher: agent })
+  await decided.body.dump()
+  const started = performance.now()
+  const back = await request(decided.headers.location, { dispatcher: agent, headers: { cookie } })
+  await back.body.dump()
+  const ms = performance.now() - started
+  if (back.statusCode !== 303) throw new Error(`callback answered ${back.statusCode}`)
+  return ms
+}
+
+async function run (name, env, concurrency, meta, receiver) {
+  const child = await startTarget(name, env)
+  const agent = new Agent({ connections: concurrency * 2, keepAliveTimeout: 30_000 })
+  const delivered0 = Number(await (await request(receiver.url)).body.text())
+  // warm-up
+  for (let i = 0; i < 20; i++) await login(env.PUBLIC_BASE_URL, meta.url, agent, env.PARTNER_API_KEYS)
+  const cpu0 = cpuMs(child.pid)
+  const durations = []
+  let errors = 0
+  const deadline = performance.now() + SECONDS * 1000
+  const started = performance.now()
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (performance.now() < deadline) {
+      try { durations.push(await login(env.PUBLIC_BASE_URL, meta.url, agent, env.PARTNER_API_KEYS)) } catch { errors++ }
+    }
+  }))
+  const elapsed = (performance.now() - started) / 1000
+  // the product delivers asynchronously: its CPU counts until every webhook of the run has arrived
+  const expected = delivered0 + 20 + durations.length
+  for (let i = 0; i < 300 && Number(await (await request(receiver.url)).body.text()) < expected; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+  const delivered = Number(await (await request(receiver.url)).body.text()) - delivered0 - 20
+  const cpu = cpuMs(child.pid) - cpu0
+  child.kill('SIGTERM')
+  await once(child, 'exit')
+  await agent.close()
+  durations.sort((a, b) => a - b)
+  return { name, concurrency, logins: durations.length, perSecond: durations.length / elapsed, p50: percentile(durations, 0.5), p99: percentile(durations, 0.99), cpuPerLogin: cpu / durations.length, errors, delivered }
+}
+
+const appId = '100000000000001'
+const appSecret = randomBytes(16).toString('hex')
+const redis = new Redis(REDIS_URL)
+await redis.flushdb()
+const meta = await startMeta(appId, appSecret)
+const receiver = await startReceiver()
+const apiKey = randomBytes(24).toString('hex')
+const envFor = (port) => ({
+  PORT: String(port),
+  HOST: '127.0.0.1',
+  PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+  META_APP_ID: appId,
+  META_APP_SECRET: appSecret,
+  META_CONFIG_ID_BUSINESS_PORTFOLIO: '900000000000001',
+  META_GRAPH_URL: meta.url,
+  META_API_URL: meta.url,
+  META_DIALOG_URL: meta.url,
+  WEBHOOK_URL: receiver.url,
+  WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
+  PARTNER_API_KEYS: apiKey,
+  TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  COOKIE_SECRET: randomBytes(24).toString('hex'),
+  RETURN_URL_ORIGINS: 'http://localhost:4000',
+  REDIS_URL,
+  RATE_LIMIT_BROWSER_PER_MINUTE: '0',
+  RATE_LIMIT_API_PER_MINUTE: '0',
+  NODE_ENV: 'production'
+})
+
+// the simulator's own latency: one debug_token call, alone
+const simAgent = new Agent()
+const simTimes = []
+for (let i = 0; i < 200; i++) {
+  const t0 = performance.now()
+  await (await request(`${meta.url}/v26.0/debug_token?input_token=x&access_token=${appId}|${appSecret}`, { dispatcher: simAgent })).body.dump()
+  simTimes.push(performance.now() - t0)
+}
+simTimes.sort((a, b) => a - b)
+
+console.log(`node ${process.version}; ${cpus()[0].model} x${cpus().length}; ${SECONDS} s per run, ${ROUNDS} rounds; server on core 0, load + Meta + receiver on core 1`)
+console.log(`simulated Meta alone: one call p50 ${percentile(simTimes, 0.5).toFixed(2)} ms, p99 ${percentile(simTimes, 0.99).toFixed(2)} ms (the callback makes 3 calls)`)
+const results = []
+try {
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? ['product', 'reference'] : ['reference', 'product']
+    for (const concurrency of LEVELS) {
+      for (const name of order) {
+        // BENCH_PRODUCT_ENV="LOG_LEVEL=silent ..." to measure what one setting costs
+        const extra = name === 'product' ? Object.fromEntries((process.env.BENCH_PRODUCT_ENV ?? '').split(' ').filter(Boolean).map((kv) => kv.split('='))) : {}
+        const r = await run(name, { ...envFor(name === 'product' ? 3300 : 3400), ...extra }, concurrency, meta, receiver)
+        results.push(r)
+        console.log(`round ${round + 1} ${name.padEnd(9)} c=${String(concurrency).padStart(2)}: ${r.perSecond.toFixed(0).padStart(5)} logins/s, callback p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms, ${r.cpuPerLogin.toFixed(2)} CPU-ms/login, ${r.errors} errors, ${r.delivered}/${r.logins} webhooks`)
+      }
+    }
+  }
+} finally {
+  meta.child.kill()
+  receiver.child.kill()
+  await redis.flushdb()
+  await redis.quit()
+}
+
+console.log('\nmedian over rounds        product              reference            ratio')
+const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+for (const concurrency of LEVELS) {
+  const pick = (name, key) => median(results.filter((r) => r.name === name && r.concurrency === concurrency).map((r) => r[key]))
+  const p = { rate: pick('product', 'perSecond'), cpu: pick('product', 'cpuPerLogin'), p99: pick('product', 'p99') }
+  const ref = { rate: pick('reference', 'perSecond'), cpu: pick('reference', 'cpuPerLogin'), p99: pick('reference', 'p99') }
+  console.log(`c=${String(concurrency).padStart(2)} logins/s         ${p.rate.toFixed(0).padStart(6)}               ${ref.rate.toFixed(0).padStart(6)}          ${(p.rate / ref.rate).toFixed(2)}× (target ≥ 0.8× at c=16)`)
+  console.log(`     CPU-ms/login     ${p.cpu.toFixed(2).padStart(6)}               ${ref.cpu.toFixed(2).padStart(6)}          ${(p.cpu / ref.cpu).toFixed(2)}× (target ≤ 1.25× at c=16)`)
+  console.log(`     callback p99 ms  ${p.p99.toFixed(1).padStart(6)}               ${ref.p99.toFixed(1).padStart(6)}`)
+}
