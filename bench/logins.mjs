@@ -188,7 +188,11 @@ try {
 }
 
 console.log('\nmedian over rounds        product              reference            ratio')
-const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const median = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
 for (const concurrency of LEVELS) {
   const pick = (name, key) => median(results.filter((r) => r.name === name && r.concurrency === concurrency).map((r) => r[key]))
   const p = { rate: pick('product', 'perSecond'), cpu: pick('product', 'cpuPerLogin'), p99: pick('product', 'p99') }
