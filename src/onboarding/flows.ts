@@ -43,6 +43,3 @@ export const FLOWS: Record<FlowName, FlowDefinition> = {
     overrideDefaultResponseType: true
   }
 }
-
-export const isFlowName = (value: unknown): value is FlowName =>
-  typeof value === 'string' && (FLOW_NAMES as readonly string[]).includes(value)

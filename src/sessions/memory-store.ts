@@ -117,10 +117,6 @@ export class MemoryStore implements Store {
     this.#tokens.set(sessionId, sealed, ttlSeconds * 1000)
   }
 
-  async getSealedToken (sessionId: string): Promise<string | null> {
-    return this.#tokens.get(sessionId) ?? null
-  }
-
   async recordOutcome ({ session, delivery, sealedEvent, retentionSeconds }: OutcomeWrite): Promise<void> {
     const ttlMs = retentionSeconds * 1000
     this.#sessions.set(session.id, copy(session), ttlMs)

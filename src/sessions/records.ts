@@ -95,7 +95,6 @@ export interface Store {
   releaseSession (id: string): Promise<void>
   /** the token, sealed, as soon as Meta returned it and before any further step */
   putSealedToken (sessionId: string, sealed: string, ttlSeconds: number): Promise<void>
-  getSealedToken (sessionId: string): Promise<string | null>
   recordOutcome (write: OutcomeWrite): Promise<void>
   /**
    * Pending sessions whose expiry has passed, each returned by exactly one call across all instances (for the

@@ -141,10 +141,6 @@ export class RedisStore implements Store {
     await guard(this.redis.set(this.#key('token', sessionId), sealed, 'EX', ttlSeconds))
   }
 
-  async getSealedToken (sessionId: string): Promise<string | null> {
-    return await guard(this.redis.get(this.#key('token', sessionId)))
-  }
-
   async recordOutcome ({ session, delivery, sealedEvent, retentionSeconds }: OutcomeWrite): Promise<void> {
     await guard(RECORD_OUTCOME.run(this.redis, [
       this.#key('session', session.id), this.#key('delivery', delivery.id), this.#key('event', delivery.id),

@@ -32,8 +32,6 @@ export class InProcessDeliveryQueue implements DeliveryQueue {
     private readonly concurrency = 16
   ) {}
 
-  get size (): number { return this.#timers.size + this.#waiting.length + this.#inFlight.size }
-
   health () {
     return this.#closed
       ? { status: 'fail' as const, detail: 'closed' }
