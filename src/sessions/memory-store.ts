@@ -157,10 +157,6 @@ export class MemoryStore implements Store {
     return { pending: pending.length, dead: this.#sorted('dead').length, oldestPendingCreatedAt: pending[0] ? Date.parse(pending[0].created_at) : null }
   }
 
-  async pendingDeliveryIds (limit: number, createdBefore: number): Promise<string[]> {
-    return this.#sorted('pending').filter((d) => Date.parse(d.created_at) < createdBefore).slice(0, limit).map((d) => d.id)
-  }
-
   // records expire by their own TTL here: there is no separate index to trim
   async trimDeliveryIndexes (): Promise<void> {}
 

@@ -109,8 +109,6 @@ export interface Store {
   /** oldest `created_at` first; `after` is the last item of the previous page */
   listDeliveries (status: DeliveryStatus, limit: number, after?: DeliveryCursor): Promise<{ items: DeliveryRecord[]; next: DeliveryCursor | null }>
   deliveryStats (): Promise<{ pending: number; dead: number; oldestPendingCreatedAt: number | null }>
-  /** pending deliveries created before `createdBefore`, oldest first: what the sweep checks against the queue */
-  pendingDeliveryIds (limit: number, createdBefore: number): Promise<string[]>
   /** forgets index entries of deliveries finished before `olderThan` (their records expire by TTL) */
   trimDeliveryIndexes (olderThan: number): Promise<void>
   close (): Promise<void>

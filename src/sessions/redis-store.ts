@@ -205,10 +205,6 @@ export class RedisStore implements Store {
     }
   }
 
-  async pendingDeliveryIds (limit: number, createdBefore: number): Promise<string[]> {
-    return await guard(this.redis.zrangebyscore(this.#index('pending'), '-inf', `(${createdBefore}`, 'LIMIT', 0, limit))
-  }
-
   async trimDeliveryIndexes (olderThan: number): Promise<void> {
     await guard(this.redis.multi()
       .zremrangebyscore(this.#index('delivered'), '-inf', olderThan)

@@ -4,7 +4,7 @@
 // The same pass trims the delivery indexes and counts the sessions that expired without an outcome.
 import type { FastifyBaseLogger } from 'fastify'
 import type { FlowName } from '../onboarding/flows.js'
-import type { Store } from '../sessions/records.js'
+import type { DeliveryCursor, Store } from '../sessions/records.js'
 import type { DeliveryQueue } from './delivery-queue.js'
 
 export interface OutboxSweepOptions {
@@ -23,6 +23,7 @@ export interface OutboxSweepOptions {
 
 export class OutboxSweep {
   #timer: NodeJS.Timeout | undefined
+  #cursor: DeliveryCursor | undefined
   #running: Promise<number> | undefined
 
   constructor (private readonly o: OutboxSweepOptions) {}
@@ -46,9 +47,14 @@ export class OutboxSweep {
     const { store, queue, log } = this.o
     const now = (this.o.now ?? Date.now)()
     let requeued = 0
+    // each pass reads the next page of pending deliveries and wraps around at the end, so a missing job is
+    // found even behind a backlog larger than one page
+    const { items, next } = await store.listDeliveries('pending', this.o.batch ?? 1000, this.#cursor)
+    this.#cursor = next ?? undefined
     // a delivery younger than this is being queued right now by the request that recorded it
-    for (const id of await store.pendingDeliveryIds(this.o.batch ?? 1000, now - (this.o.minAgeMs ?? 10_000))) {
-      if (await queue.has(id)) continue
+    const youngest = now - (this.o.minAgeMs ?? 10_000)
+    for (const { id, created_at: createdAt } of items) {
+      if (Date.parse(createdAt) >= youngest || await queue.has(id)) continue
       // it may have been delivered (and its job removed) since the list was read
       if ((await store.getDelivery(id))?.status !== 'pending') continue
       await queue.add(id)

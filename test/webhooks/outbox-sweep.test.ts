@@ -1,5 +1,6 @@
 // The outbox rule: an outcome recorded without its job (the instance died in between) is queued by the sweep.
 import t from 'tap'
+import { OutboxSweep } from '../../src/webhooks/outbox-sweep.js'
 import { TokenSealer } from '../../src/webhooks/token-sealer.js'
 import { build } from '../helper.js'
 
@@ -46,4 +47,31 @@ t.test('sessions that expire without an outcome are counted once, by the sweep',
   const lines = await expired()
   t.match(lines, /onboarding_sessions_total\{flow="business_portfolio",outcome="expired",error=""\} 2/)
   t.match(lines, /onboarding_sessions_total\{flow="asset_based",outcome="expired",error=""\} 1/)
+})
+
+t.test('the sweep pages through a backlog larger than one pass, and wraps around', async (t) => {
+  const h = await build(t)
+  const sealer = new TokenSealer(h.config.tokenEncryptionKeys)
+  const ids: string[] = []
+  for (let i = 0; i < 5; i++) {
+    const id = `evt_${String(i).padStart(32, '0')}`
+    const at = new Date(Date.now() - 60_000 + i).toISOString()
+    const session = `ses_${String(i).padStart(32, '0')}`
+    await h.app.store.recordOutcome({
+      session: { id: session, flow: 'business_portfolio', status: 'failed', external_id: null, metadata: null, return_url: null, config_id: '111', created_at: at, expires_at: at, completed_at: at, result: null, error: { code: 'user_denied', message: 'x' }, event_id: id },
+      delivery: { id, type: 'onboarding.failed', session_id: session, status: 'pending', attempts: 0, last_error: null, created_at: at, updated_at: at },
+      sealedEvent: sealer.seal('{}', id),
+      retentionSeconds: 60
+    })
+    ids.push(id)
+  }
+  // every delivery has its job but the newest, which sits behind two full pages
+  const added: string[] = []
+  const queue = { has: async (id: string) => id !== ids[4], add: async (id: string) => { added.push(id) }, close: async () => {}, health: () => ({ status: 'ok' as const, detail: '' }) }
+  const sweep = new OutboxSweep({ store: h.app.store, queue, log: h.app.log, retentionSeconds: 60, batch: 2, minAgeMs: 0 })
+  t.same([await sweep.run(), await sweep.run()], [0, 0], 'the first two pages have their jobs')
+  t.equal(await sweep.run(), 1, 'the third page finds the missing one')
+  t.same(added, [ids[4]])
+  t.equal(await sweep.run(), 0, 'then it starts again from the oldest')
+  t.same(added, [ids[4]])
 })
