@@ -37,9 +37,8 @@ export type LoginAnswer = { code: string; redirectUri: string | undefined } | { 
 export class Onboarding {
   constructor (private readonly deps: OnboardingDeps) {}
 
-  /** a session the browser may still log in to, or the page that says why not */
-  async #pendingSession (id: string, notFound: () => ProblemError, read: Promise<SessionRecord | null> = this.deps.store.getSession(id)): Promise<SessionRecord> {
-    const session = await read
+  /** the session if the browser may still log in to it, or the page that says why not */
+  #pending (session: SessionRecord | null, notFound: () => ProblemError): SessionRecord {
     if (!session) throw notFound()
     const status = sessionStatus(session, this.deps.now())
     if (status !== 'pending') {
@@ -52,7 +51,7 @@ export class Onboarding {
 
   /** GET /login/{id}: a fresh single-use state bound to this browser's nonce, and the dialog URL */
   async startLogin (sessionId: string, nonce: string): Promise<string> {
-    const session = await this.#pendingSession(sessionId, () => new ProblemError('session_not_found', 'This onboarding link is not valid. Start again from the platform that sent you here.'))
+    const session = this.#pending(await this.deps.store.getSession(sessionId), () => new ProblemError('session_not_found', 'This onboarding link is not valid. Start again from the platform that sent you here.'))
     const state = newSecretToken()
     await this.deps.store.putLoginState(sha256(state), { session_id: session.id, nonce_hash: sha256(nonce) }, STATE_TTL_SECONDS)
     const { config } = this.deps
@@ -75,7 +74,7 @@ export class Onboarding {
     const taken = await this.deps.store.takeLoginState(sha256(state), sha256(nonce))
     if (taken.status === 'missing') throw invalid('This sign-in link has expired or was already used. Start again from the platform that sent you here.')
     if (taken.status === 'browser_mismatch') throw invalid('This sign-in was started in another browser. Start again in this browser.')
-    return await this.#pendingSession(taken.state.session_id, () => invalid('This onboarding no longer exists. Start again from the platform that sent you here.'))
+    return this.#pending(await this.deps.store.getSession(taken.state.session_id), () => invalid('This onboarding no longer exists. Start again from the platform that sent you here.'))
   }
 
   /** POST /v1/sessions/{id}/code */
@@ -99,7 +98,7 @@ export class Onboarding {
     if (!claim.claimed) throw new ProblemError('session_not_pending', 'This onboarding is already being processed.')
     try {
       // the session as read under the claim: another request may have finished it since it was first read
-      const current = await this.#pendingSession(session.id, () => new ProblemError('session_not_found', `No session ${session.id}`), Promise.resolve(claim.session))
+      const current = this.#pending(claim.session, () => new ProblemError('session_not_found', `No session ${session.id}`))
       return await this.#decide(current, await this.#outcome(current, answer), requestId)
     } catch (err) {
       await store.releaseSession(session.id).catch(() => {})
