@@ -6,10 +6,10 @@ import { buildDialogUrl } from '../meta/dialog-url.js'
 import type { MetaClient } from '../meta/meta-client.js'
 import type { Metrics } from '../metrics.js'
 import { ProblemError } from '../problems.js'
-import type { OnboardingError, SessionRecord, Store } from '../sessions/records.js'
+import type { DeliveryRecord, OnboardingError, SessionRecord, Store } from '../sessions/records.js'
 import { sessionStatus, type Sessions } from '../sessions/sessions.js'
-import type { DeliveryQueue } from '../webhooks/delivery-queue.js'
 import { completedEvent, failedEvent, type WebhookEvent } from '../webhooks/events.js'
+import type { FirstAttemptQueue } from '../webhooks/first-attempt-queue.js'
 import type { TokenSealer } from '../webhooks/token-sealer.js'
 import { FLOWS } from './flows.js'
 import { OnboardingFailure } from './onboarding-failure.js'
@@ -24,7 +24,7 @@ export interface OnboardingDeps {
   sessions: Sessions
   meta: MetaClient
   sealer: TokenSealer
-  deliveries: DeliveryQueue
+  deliveries: FirstAttemptQueue
   metrics: Metrics
   now: () => number
 }
@@ -131,14 +131,10 @@ export class Onboarding {
       event = completedEvent(session, outcome.result, outcome.accessToken, now)
       decided = { ...session, status: 'completed', completed_at: nowIso, result: outcome.result, event_id: event.id }
     }
-    await store.recordOutcome({
-      session: decided,
-      delivery: { id: event.id, type: event.type, session_id: session.id, status: 'pending', attempts: 0, last_error: null, created_at: nowIso, updated_at: nowIso, ...(requestId ? { request_id: requestId } : {}) },
-      sealedEvent: sealer.seal(event.body, event.id),
-      retentionSeconds: config.retentionSeconds
-    })
-    // the outcome is already stored: if queueing fails now, the outbox sweep queues it later
-    await deliveries.add(event.id).catch(() => {})
+    const delivery: DeliveryRecord = { id: event.id, type: event.type, session_id: session.id, status: 'pending', attempts: 0, last_error: null, created_at: nowIso, updated_at: nowIso, ...(requestId ? { request_id: requestId } : {}) }
+    await store.recordOutcome({ session: decided, delivery, sealedEvent: sealer.seal(event.body, event.id), retentionSeconds: config.retentionSeconds })
+    // stored: from here the event survives anything, and its first attempt starts without waiting
+    deliveries.start(delivery, event.body)
     metrics.sessions.inc({ flow: session.flow, outcome: decided.status, error: decided.error?.code ?? '' })
     return decided
   }

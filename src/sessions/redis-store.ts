@@ -10,15 +10,6 @@ import type {
 
 const STATUSES: DeliveryStatus[] = ['pending', 'delivered', 'dead']
 
-// Takes a login state only when the browser's nonce hash matches, in one atomic step: a wrong browser
-// does not burn the state of the right one, and a second take finds nothing.
-const TAKE_STATE = `
-local v = redis.call('GET', KEYS[1])
-if not v then return 0 end
-if cjson.decode(v).nonce_hash ~= ARGV[1] then return -1 end
-redis.call('DEL', KEYS[1])
-return v`
-
 /**
  * A Lua script run by its SHA (EVALSHA, with EVAL once if Redis does not know it yet). Writes that must land
  * together are scripts rather than MULTI: atomic the same way, and far cheaper in ioredis, whose MULTI builds a
@@ -39,6 +30,15 @@ class LuaScript {
     }
   }
 }
+
+// Takes a login state only when the browser's nonce hash matches, in one atomic step: a wrong browser
+// does not burn the state of the right one, and a second take finds nothing. KEYS: state · ARGV: nonce hash
+const TAKE_STATE = new LuaScript(`
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+if cjson.decode(v).nonce_hash ~= ARGV[1] then return -1 end
+redis.call('DEL', KEYS[1])
+return v`)
 
 // KEYS: session, expiries · ARGV: session JSON, TTL s, expiry ms, expiries member
 const CREATE_SESSION = new LuaScript(`
@@ -121,7 +121,7 @@ export class RedisStore implements Store {
   }
 
   async takeLoginState (stateHash: string, nonceHash: string): Promise<TakeLoginStateResult> {
-    const result = await guard(this.redis.eval(TAKE_STATE, 1, this.#key('state', stateHash), nonceHash)) as string | number
+    const result = await guard(TAKE_STATE.run(this.redis, [this.#key('state', stateHash)], [nonceHash])) as string | number
     if (result === 0) return { status: 'missing' }
     if (result === -1) return { status: 'browser_mismatch' }
     return { status: 'ok', state: JSON.parse(result as string) as LoginState }
