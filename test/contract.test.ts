@@ -93,10 +93,24 @@ t.test('every route, success and error, answers what openapi.yaml documents', as
   conforms(t, '/oauth/callback', 'get', await browser.get(h.sim.approve(login.headers.location as string, GRANTS.partner_billing)))
   await probe(t, h, '/oauth/callback', { url: '/oauth/callback?code=x' })
   conforms(t, '/oauth/callback', 'get', await denied.browser.get(denied.callbackUrl))
+  // the flow chooser (SPEC §6): the session, its page, a choice, and every refusal
+  const chooser = await probe(t, h, '/v1/sessions', { method: 'POST', url: '/v1/sessions', headers: auth, payload: { flows: ['business_portfolio', 'asset_based'] } })
+  await probe(t, h, '/v1/sessions', { method: 'POST', url: '/v1/sessions', headers: auth, payload: {} })
+  await probe(t, h, '/v1/sessions', { method: 'POST', url: '/v1/sessions', headers: auth, payload: { flow: 'asset_based', flows: ['asset_based'] } })
+  await probe(t, h, '/v1/sessions', { method: 'POST', url: '/v1/sessions', headers: auth, payload: { flows: [] } })
+  await probe(t, h, '/v1/sessions/{id}', { url: `/v1/sessions/${chooser.json().id}`, headers: auth })
+  await probe(t, h, '/v1/sessions/{id}/code', { method: 'POST', url: `/v1/sessions/${chooser.json().id}/code`, headers: auth, payload: { code: 'x' } })
+  const chooserPath = `/login/${chooser.json().id}`
+  await probe(t, h, '/login/{session_id}', { url: chooserPath })
+  await probe(t, h, '/login/{session_id}', { url: `${chooserPath}?flow=partner_billing` })
+  await probe(t, h, '/login/{session_id}', { url: `${chooserPath}?flow=${'x'.repeat(65)}` })
+  await probe(t, h, '/login/{session_id}', { url: `${chooserPath}?flow=asset_based` })
+  await probe(t, h, '/login/{session_id}', { url: `${chooserPath}?flow=business_portfolio` })
+  await probe(t, h, '/v1/sessions/{id}', { url: `/v1/sessions/${chooser.json().id}`, headers: auth })
   await probe(t, h, '/healthz', { url: '/healthz' })
   await probe(t, h, '/readyz', { url: '/readyz' })
   await probe(t, h, '/metrics', { url: '/metrics' })
-  t.ok(checked.length >= 30, `${checked.length} responses checked`)
+  t.ok(checked.length >= 42, `${checked.length} responses checked`)
 
   // and what the partner's endpoint received
   for (const event of h.receiver.events) {
