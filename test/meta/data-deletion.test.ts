@@ -111,7 +111,7 @@ t.test('an unknown code: a 404 page, and 404 data_deletion_not_found from the pa
 t.test('the partner API: its key is required, and the body must say completed', async (t) => {
   const h = await build(t)
   const { confirmation_code: code } = await requestDeletion(h)
-  for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: `Basic ${API_KEY}` }]) {
+  for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: `Basic ${API_KEY}` }] as Array<Record<string, string>>) {
     const res = await complete(h, code, { status: 'completed' }, headers)
     t.equal(res.statusCode, 401)
     t.match(res.json(), { code: 'unauthorized' })
