@@ -34,6 +34,7 @@ import { BullDeliveryQueue } from './webhooks/bullmq-delivery-queue.js'
 import { Deliveries } from './webhooks/deliveries.js'
 import { EventOutbox } from './webhooks/event-outbox.js'
 import { InProcessDeliveryQueue, type DeliveryQueue } from './webhooks/delivery-queue.js'
+import { FirstAttemptQueue } from './webhooks/first-attempt-queue.js'
 import { OutboxSweep } from './webhooks/outbox-sweep.js'
 import { WebhookSender } from './webhooks/webhook-sender.js'
 import { WebhookSigner } from './webhooks/signer.js'
@@ -84,6 +85,12 @@ async function openStore (config: Config, deps: AppDeps, keyPrefix: string, app:
   const store = new MemoryStore()
   return { store, close: () => store.close() }
 }
+
+// A delivery left without a job by an instance that died is queued again by the sweep within
+// WEBHOOK_TIMEOUT_MS + margin + interval = the timeout + 15 s (SPEC §5: within the timeout + 30 s).
+const SWEEP_INTERVAL_MS = 10_000
+const SWEEP_MARGIN_MS = 5000
+const DEFAULT_DELIVERY_CONCURRENCY = 32
 
 /** no route of ours needs more: a login URL is under 100 bytes, Meta's callback under 1 KiB */
 const MAX_URL_BYTES = 8192
@@ -172,22 +179,29 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     retentionSeconds: config.retentionSeconds
   })
   const attempt = (eventId: string) => deliverer.attempt(eventId)
-  let queue: DeliveryQueue
+  let retries: DeliveryQueue
   if (redis) {
     const bull = new BullDeliveryQueue({ redis, prefix: `${keyPrefix}bull`, attempt, log: app.log, webhookTimeoutMs: config.webhook.timeoutMs, concurrency: deps.deliveryConcurrency })
     // ready means delivering too: wait (bounded) for the worker's own connection when Redis answers
     if (redis.status === 'ready') await bull.ready(3000)
-    queue = bull
+    retries = bull
   } else {
-    queue = new InProcessDeliveryQueue(attempt, app.log, deps.deliveryConcurrency)
+    retries = new InProcessDeliveryQueue(attempt, app.log, deps.deliveryConcurrency)
   }
+  const queue = new FirstAttemptQueue({
+    queue: retries,
+    deliver: (delivery, body) => deliverer.deliver(delivery, body),
+    log: app.log,
+    maxInFlight: deps.deliveryConcurrency ?? DEFAULT_DELIVERY_CONCURRENCY
+  })
   const sweep = new OutboxSweep({
     store,
     queue,
     log: app.log,
     retentionSeconds: config.retentionSeconds,
-    intervalMs: deps.sweepIntervalMs,
-    minAgeMs: deps.sweepMinAgeMs,
+    intervalMs: deps.sweepIntervalMs ?? SWEEP_INTERVAL_MS,
+    // older than any first attempt still in flight (see first-attempt-queue.ts)
+    minAgeMs: deps.sweepMinAgeMs ?? config.webhook.timeoutMs + SWEEP_MARGIN_MS,
     now,
     onExpired: (flow) => metrics.sessions.inc({ flow, outcome: 'expired', error: '' })
   })

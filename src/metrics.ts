@@ -40,6 +40,14 @@ export function createMetrics (now: () => number = Date.now) {
       labelNames: ['flow', 'outcome', 'error'] as const,
       registers: [registry]
     }),
+    // the flow chooser (SPEC §6): `offered` (flow empty) per session created without a flow, `chosen` per flow
+    // the admin picked; offered minus chosen is how many admins left the chooser without choosing
+    flowChoices: new Counter({
+      name: 'onboarding_flow_choices_total',
+      help: 'Sessions that let the admin choose the flow (offered) and the flows admins chose (chosen)',
+      labelNames: ['outcome', 'flow'] as const,
+      registers: [registry]
+    }),
     metaDuration: new Histogram({
       name: 'meta_request_duration_seconds',
       help: 'Duration of calls to Meta, by endpoint and HTTP status (or timeout/network)',

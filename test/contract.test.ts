@@ -95,6 +95,20 @@ t.test('every route, success and error, answers what openapi.yaml documents', as
   conforms(t, '/oauth/callback', 'get', await browser.get(h.sim.approve(login.headers.location as string, GRANTS.partner_billing)))
   await probe(t, h, '/oauth/callback', { url: '/oauth/callback?code=x' })
   conforms(t, '/oauth/callback', 'get', await denied.browser.get(denied.callbackUrl))
+  // the flow chooser (SPEC §6): the session, its page, a choice, and every refusal
+  const chooser = await probe(t, h, '/v1/sessions', { method: 'POST', url: '/v1/sessions', headers: auth, payload: { flows: ['business_portfolio', 'asset_based'] } })
+  await probe(t, h, '/v1/sessions', { method: 'POST', url: '/v1/sessions', headers: auth, payload: {} })
+  await probe(t, h, '/v1/sessions', { method: 'POST', url: '/v1/sessions', headers: auth, payload: { flow: 'asset_based', flows: ['asset_based'] } })
+  await probe(t, h, '/v1/sessions', { method: 'POST', url: '/v1/sessions', headers: auth, payload: { flows: [] } })
+  await probe(t, h, '/v1/sessions/{id}', { url: `/v1/sessions/${chooser.json().id}`, headers: auth })
+  await probe(t, h, '/v1/sessions/{id}/code', { method: 'POST', url: `/v1/sessions/${chooser.json().id}/code`, headers: auth, payload: { code: 'x' } })
+  const chooserPath = `/login/${chooser.json().id}`
+  await probe(t, h, '/login/{session_id}', { url: chooserPath })
+  await probe(t, h, '/login/{session_id}', { url: `${chooserPath}?flow=partner_billing` })
+  await probe(t, h, '/login/{session_id}', { url: `${chooserPath}?flow=${'x'.repeat(65)}` })
+  await probe(t, h, '/login/{session_id}', { url: `${chooserPath}?flow=asset_based` })
+  await probe(t, h, '/login/{session_id}', { url: `${chooserPath}?flow=business_portfolio` })
+  await probe(t, h, '/v1/sessions/{id}', { url: `/v1/sessions/${chooser.json().id}`, headers: auth })
   await probe(t, h, '/healthz', { url: '/healthz' })
   await probe(t, h, '/readyz', { url: '/readyz' })
   await probe(t, h, '/metrics', { url: '/metrics' })
@@ -126,7 +140,7 @@ t.test('every route, success and error, answers what openapi.yaml documents', as
   await probe(t, h, '/meta/webhooks', { method: 'POST', url: '/meta/webhooks', headers: { 'content-type': 'text/plain' }, payload: 'x' })
   await probe(t, h, '/meta/webhooks', webhook('x'.repeat(1024 * 1024 + 1), 'sha256=00'))
   await h.receiver.waitFor((e) => ['meta.deauthorized', 'meta.data_deletion_requested', 'meta.app_event'].every((type) => e.some((x) => x.type === type)))
-  t.ok(checked.length >= 50, `${checked.length} responses checked`)
+  t.ok(checked.length >= 62, `${checked.length} responses checked`)
 
   // and what the partner's endpoint received
   const schemas: Record<string, string> = {

@@ -6,12 +6,12 @@ import { buildDialogUrl } from '../meta/dialog-url.js'
 import type { MetaClient } from '../meta/meta-client.js'
 import type { Metrics } from '../metrics.js'
 import { ProblemError } from '../problems.js'
-import type { OnboardingError, SessionRecord, Store } from '../sessions/records.js'
+import { allowedFlows, isChosen, type ChosenSession, type DeliveryRecord, type OnboardingError, type SessionRecord, type Store } from '../sessions/records.js'
 import { sessionStatus, type Sessions } from '../sessions/sessions.js'
-import type { DeliveryQueue } from '../webhooks/delivery-queue.js'
 import { completedEvent, failedEvent, type WebhookEvent } from '../webhooks/events.js'
+import type { FirstAttemptQueue } from '../webhooks/first-attempt-queue.js'
 import type { TokenSealer } from '../webhooks/token-sealer.js'
-import { FLOWS } from './flows.js'
+import { FLOWS, type FlowName } from './flows.js'
 import { OnboardingFailure } from './onboarding-failure.js'
 import { runOnboarding } from './pipeline.js'
 
@@ -24,7 +24,7 @@ export interface OnboardingDeps {
   sessions: Sessions
   meta: MetaClient
   sealer: TokenSealer
-  deliveries: DeliveryQueue
+  deliveries: FirstAttemptQueue
   metrics: Metrics
   now: () => number
 }
@@ -33,6 +33,13 @@ export interface OnboardingDeps {
 export interface LoginDenial { error: string; error_reason?: string | undefined; error_description?: string | undefined; error_code?: string | undefined }
 
 export type LoginAnswer = { code: string; redirectUri: string | undefined } | { denial: LoginDenial }
+
+/** what GET /login/{id} does next: send the browser to Meta, or let the admin choose the flow first (SPEC §6) */
+export type LoginStep =
+  | { kind: 'dialog'; url: string }
+  | { kind: 'chooser'; session: SessionRecord; flows: FlowName[] }
+
+const START_AGAIN = 'Start again from the platform that sent you here.'
 
 export class Onboarding {
   constructor (private readonly deps: OnboardingDeps) {}
@@ -49,21 +56,59 @@ export class Onboarding {
     return session
   }
 
-  /** GET /login/{id}: a fresh single-use state bound to this browser's nonce, and the dialog URL */
-  async startLogin (sessionId: string, nonce: string): Promise<string> {
-    const session = this.#pending(await this.deps.store.getSession(sessionId), () => new ProblemError('session_not_found', 'This onboarding link is not valid. Start again from the platform that sent you here.'))
+  /**
+   * GET /login/{id}: a fresh single-use state bound to this browser's nonce, and the dialog URL. A session
+   * whose flow is not chosen yet answers the chooser, unless `requested` names one of its flows: then that
+   * flow is fixed first. `requested` on a session whose flow is fixed must name that flow.
+   */
+  async startLogin (sessionId: string, nonce: string, requested?: string): Promise<LoginStep> {
+    const found = this.#pending(await this.deps.store.getSession(sessionId), () => new ProblemError('session_not_found', `This onboarding link is not valid. ${START_AGAIN}`))
+    let session: ChosenSession
+    if (isChosen(found)) {
+      if (requested !== undefined && requested !== found.flow) {
+        throw allowedFlows(found).includes(requested as FlowName) ? alreadyChosen() : notOffered()
+      }
+      session = found
+    } else {
+      if (requested === undefined) return { kind: 'chooser', session: found, flows: this.#offered(found) }
+      session = await this.#choose(found, requested)
+    }
     const state = newSecretToken()
     await this.deps.store.putLoginState(sha256(state), { session_id: session.id, nonce_hash: sha256(nonce) }, STATE_TTL_SECONDS)
     const { config } = this.deps
-    return buildDialogUrl({
-      dialogUrl: config.meta.dialogUrl,
-      graphVersion: config.meta.graphVersion,
-      appId: config.meta.appId,
-      redirectUri: config.redirectUri,
-      state,
-      configId: session.config_id,
-      flow: FLOWS[session.flow]
-    })
+    return {
+      kind: 'dialog',
+      url: buildDialogUrl({
+        dialogUrl: config.meta.dialogUrl,
+        graphVersion: config.meta.graphVersion,
+        appId: config.meta.appId,
+        redirectUri: config.redirectUri,
+        state,
+        configId: session.config_id,
+        flow: FLOWS[session.flow]
+      })
+    }
+  }
+
+  /** the session's flows that this service still runs: a flow disabled since the session was opened is not offered */
+  #offered (session: SessionRecord): FlowName[] {
+    const offered = allowedFlows(session).filter((flow) => this.deps.config.meta.configIds[flow] !== undefined)
+    if (offered.length === 0) throw notOffered()
+    return offered
+  }
+
+  /** fixes the admin's choice; of two choices racing, the store lets one win and the other sees its flow */
+  async #choose (session: SessionRecord, requested: string): Promise<ChosenSession> {
+    const flow = this.#offered(session).find((f) => f === requested)
+    if (flow === undefined) throw notOffered()
+    const chosen = await this.deps.store.chooseFlow(session.id, flow, this.deps.config.meta.configIds[flow]!)
+    if (chosen.status === 'missing') throw new ProblemError('session_not_found', `This onboarding no longer exists. ${START_AGAIN}`)
+    if (chosen.session.flow !== flow) throw alreadyChosen()
+    if (chosen.status === 'chosen') {
+      this.deps.metrics.sessions.inc({ flow, outcome: 'created', error: '' })
+      this.deps.metrics.flowChoices.inc({ outcome: 'chosen', flow })
+    }
+    return chosen.session
   }
 
   /** GET /oauth/callback: the state is taken only with the nonce of the browser it was given to */
@@ -78,10 +123,12 @@ export class Onboarding {
   }
 
   /** POST /v1/sessions/{id}/code */
-  async pendingSessionForCode (sessionId: string): Promise<SessionRecord> {
+  async pendingSessionForCode (sessionId: string): Promise<ChosenSession> {
     const session = await this.deps.sessions.get(sessionId)
     const status = sessionStatus(session, this.deps.now())
     if (status !== 'pending') throw new ProblemError('session_not_pending', `Session ${session.id} is ${status}`)
+    // the code's flow is the configuration FB.login ran with, which only the admin's choice can name
+    if (!isChosen(session)) throw notChosen(session.id)
     return session
   }
 
@@ -99,6 +146,8 @@ export class Onboarding {
     try {
       // the session as read under the claim: another request may have finished it since it was first read
       const current = this.#pending(claim.session, () => new ProblemError('session_not_found', `No session ${session.id}`))
+      // a state or a /code is only handed out for a chosen flow, and a choice is never undone
+      if (!isChosen(current)) throw notChosen(current.id)
       return await this.#decide(current, await this.#outcome(current, answer), requestId)
     } catch (err) {
       await store.releaseSession(session.id).catch(() => {})
@@ -106,7 +155,7 @@ export class Onboarding {
     }
   }
 
-  async #outcome (session: SessionRecord, answer: LoginAnswer): Promise<OnboardingFailure | Awaited<ReturnType<typeof runOnboarding>>> {
+  async #outcome (session: ChosenSession, answer: LoginAnswer): Promise<OnboardingFailure | Awaited<ReturnType<typeof runOnboarding>>> {
     if ('denial' in answer) return denialFailure(answer.denial)
     try {
       return await runOnboarding(this.deps, session, answer.code, answer.redirectUri)
@@ -116,8 +165,8 @@ export class Onboarding {
     }
   }
 
-  /** the outbox rule: outcome, delivery and sealed event are written together, then the delivery is queued */
-  async #decide (session: SessionRecord, outcome: OnboardingFailure | Awaited<ReturnType<typeof runOnboarding>>, requestId?: string): Promise<SessionRecord> {
+  /** the outbox rule: outcome, delivery and sealed event are written together, then the first attempt starts */
+  async #decide (session: ChosenSession, outcome: OnboardingFailure | Awaited<ReturnType<typeof runOnboarding>>, requestId?: string): Promise<SessionRecord> {
     const { store, sealer, config, deliveries, metrics } = this.deps
     const now = this.deps.now()
     const nowIso = new Date(now).toISOString()
@@ -131,18 +180,21 @@ export class Onboarding {
       event = completedEvent(session, outcome.result, outcome.accessToken, now)
       decided = { ...session, status: 'completed', completed_at: nowIso, result: outcome.result, event_id: event.id }
     }
-    await store.recordOutcome({
-      session: decided,
-      delivery: { id: event.id, type: event.type, session_id: session.id, status: 'pending', attempts: 0, last_error: null, created_at: nowIso, updated_at: nowIso, ...(requestId ? { request_id: requestId } : {}) },
-      sealedEvent: sealer.seal(event.body, event.id),
-      retentionSeconds: config.retentionSeconds
-    })
-    // the outcome is already stored: if queueing fails now, the outbox sweep queues it later
-    await deliveries.add(event.id).catch(() => {})
+    const delivery: DeliveryRecord = { id: event.id, type: event.type, session_id: session.id, status: 'pending', attempts: 0, last_error: null, created_at: nowIso, updated_at: nowIso, ...(requestId ? { request_id: requestId } : {}) }
+    await store.recordOutcome({ session: decided, delivery, sealedEvent: sealer.seal(event.body, event.id), retentionSeconds: config.retentionSeconds })
+    // stored: from here the event survives anything, and its first attempt starts without waiting
+    deliveries.start(delivery, event.body)
     metrics.sessions.inc({ flow: session.flow, outcome: decided.status, error: decided.error?.code ?? '' })
     return decided
   }
 }
+
+const notOffered = () => new ProblemError('flow_not_offered',
+  `This way of connecting is not offered for this onboarding. Go back and pick one of the options shown, or ${START_AGAIN.toLowerCase()}`)
+const alreadyChosen = () => new ProblemError('flow_already_chosen',
+  'Another way of connecting was already chosen for this onboarding. Open the onboarding link again to continue with it, or start again from the platform that sent you here to choose differently.')
+const notChosen = (id: string) => new ProblemError('flow_not_chosen',
+  `Session ${id} lets the admin choose its flow, and none is chosen yet: send the admin to its login_url first`)
 
 function denialFailure (denial: LoginDenial): OnboardingFailure {
   const meta: OnboardingError['meta'] = { error: denial.error }

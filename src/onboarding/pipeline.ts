@@ -3,7 +3,7 @@
 import type { Config } from '../config.js'
 import { MetaCallError } from '../meta/meta-call-error.js'
 import type { Budget, MetaClient, TokenInfo } from '../meta/meta-client.js'
-import type { SessionRecord, SessionResult, Store } from '../sessions/records.js'
+import type { ChosenSession, SessionResult, Store } from '../sessions/records.js'
 import type { TokenSealer } from '../webhooks/token-sealer.js'
 import { checkAssets, checkBusiness, checkPermissions, checkTokenKind, normalizeIds } from './classify.js'
 import { FLOWS, type FlowDefinition } from './flows.js'
@@ -51,7 +51,7 @@ async function grantedAssets (deps: PipelineDeps, flow: FlowDefinition, token: s
   return { pageIds: normalizeIds(pages), adAccountIds: normalizeIds(adAccounts, 'act_') }
 }
 
-export async function runOnboarding (deps: PipelineDeps, session: SessionRecord, code: string, redirectUri: string | undefined): Promise<OnboardingSuccess> {
+export async function runOnboarding (deps: PipelineDeps, session: ChosenSession, code: string, redirectUri: string | undefined): Promise<OnboardingSuccess> {
   const flow = FLOWS[session.flow]
   const { meta, store, sealer, config } = deps
   const exchanged = await exchange(deps, code, redirectUri)

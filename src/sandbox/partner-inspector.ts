@@ -1,6 +1,6 @@
-// The sandbox's stand-in for a partner platform: a start page that opens an onboarding session for each flow,
-// the return_url page, and the webhook endpoint, which verifies every delivery with the reference
-// standardwebhooks library and shows what arrived (the token masked).
+// The sandbox's stand-in for a partner platform: a start page that opens an onboarding session for each flow
+// (or one that lets the admin choose), the return_url page, and the webhook endpoint, which verifies every
+// delivery with the reference standardwebhooks library and shows what arrived (the token masked).
 import Fastify, { type FastifyInstance } from 'fastify'
 import { Webhook } from 'standardwebhooks'
 import { escapeHtml } from '../http/html.js'
@@ -144,7 +144,10 @@ export function buildInspector (options: InspectorOptions): { app: FastifyInstan
 
   app.get('/', async (_request, reply) => {
     const flows = options.enabledFlows.map((flow) =>
-      `<section><h2>${escapeHtml(FLOW_TEXT[flow].title)}</h2><p>${escapeHtml(FLOW_TEXT[flow].text)}</p><a class="button" id="start-${flow}" href="/start?flow=${flow}">Start onboarding</a></section>`).join('')
+      `<section><h2>${escapeHtml(FLOW_TEXT[flow].title)}</h2><p>${escapeHtml(FLOW_TEXT[flow].text)}</p><a class="button" id="start-${flow}" href="/start?flow=${flow}">Start onboarding</a></section>`).join('') +
+      // a session opened without a flow: the service shows the admin its flow chooser first (SPEC §6)
+      '<section><h2>Let the admin choose</h2><p>The session names no flow: the admin compares the flows on the service’s chooser page and picks one.</p>' +
+      '<a class="button" id="start-choose" href="/start">Start onboarding</a></section>'
     const current = options.misbehaviour.next
     const misbehave = '<section id="misbehave"><h2>Simulate a problem on the next login</h2><form method="get" action="/misbehave">' +
       '<label for="mode">What the simulated Meta does wrong</label> <select id="mode" name="mode">' +

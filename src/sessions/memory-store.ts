@@ -1,9 +1,10 @@
 // The in-process store: one instance, nothing kept across restarts. For the sandbox and development only
 // (SPEC §2: used when REDIS_URL is unset, with a warning).
 import type { FlowName } from '../onboarding/flows.js'
+import { isChosen } from './records.js'
 import type {
-  DataDeletionRecord, DeliveryCursor, DeliveryRecord, DeliveryStatus, EventsWrite, LoginState, OutcomeWrite, SessionRecord, Store,
-  TakeLoginStateResult
+  ChooseFlowResult, ChosenSession, DataDeletionRecord, DeliveryCursor, DeliveryRecord, DeliveryStatus, EventsWrite, LoginState, OutcomeWrite,
+  SessionRecord, Store, TakeLoginStateResult
 } from './records.js'
 
 const position = (d: DeliveryRecord): DeliveryCursor => ({ createdAt: Date.parse(d.created_at), id: d.id })
@@ -34,6 +35,12 @@ class ExpiringMap<V> {
 
   set (key: string, value: V, ttlMs: number): void {
     this.#entries.set(key, { value, expiresAt: this.now() + ttlMs })
+  }
+
+  /** a new value under a live key, keeping its expiry */
+  replace (key: string, value: V): void {
+    const entry = this.#entries.get(key)
+    if (entry) entry.value = value
   }
 
   has (key: string): boolean { return this.get(key) !== undefined }
@@ -77,7 +84,18 @@ export class MemoryStore implements Store {
 
   async createSession (session: SessionRecord, ttlSeconds: number): Promise<void> {
     this.#sessions.set(session.id, copy(session), ttlSeconds * 1000)
-    this.#expiries.set(session.id, { flow: session.flow, at: Date.parse(session.expires_at) })
+    if (session.flow) this.#expiries.set(session.id, { flow: session.flow, at: Date.parse(session.expires_at) })
+  }
+
+  // one synchronous step between the read and the write: nothing else runs in between, as in the Redis script
+  async chooseFlow (id: string, flow: FlowName, configId: string): Promise<ChooseFlowResult> {
+    const session = this.#sessions.get(id)
+    if (!session) return { status: 'missing' }
+    if (isChosen(session)) return { status: 'already_chosen', session: copy(session) }
+    const chosen: ChosenSession = { ...copy(session), flow, config_id: configId }
+    this.#sessions.replace(id, copy(chosen))
+    this.#expiries.set(id, { flow, at: Date.parse(chosen.expires_at) })
+    return { status: 'chosen', session: chosen }
   }
 
   async takeExpiredSessions (now: number, limit: number): Promise<FlowName[]> {

@@ -26,12 +26,16 @@ export interface SessionResult {
 
 export interface SessionRecord {
   id: string
-  flow: FlowName
+  /** `null` while the admin has not chosen among `flows` yet (SPEC §6, the flow chooser) */
+  flow: FlowName | null
+  /** the flows the admin may choose from; absent on sessions written before the chooser existed */
+  flows?: FlowName[]
   status: 'pending' | 'completed' | 'failed'
   external_id: string | null
   metadata: Record<string, unknown> | null
   return_url: string | null
-  config_id: string
+  /** the configuration ID of `flow`; `null` while the flow is not chosen */
+  config_id: string | null
   created_at: string
   expires_at: string
   completed_at: string | null
@@ -40,6 +44,20 @@ export interface SessionRecord {
   /** the event of this session's outcome, once decided */
   event_id: string | null
 }
+
+/** A session whose flow is fixed: the only kind that can be logged in to, processed and decided. */
+export type ChosenSession = SessionRecord & { flow: FlowName; config_id: string }
+
+export const isChosen = (session: SessionRecord): session is ChosenSession => session.flow !== null && session.config_id !== null
+
+/** the flows a session allows: a session created with `flow` allows that one only */
+export const allowedFlows = (session: SessionRecord): FlowName[] => session.flows ?? (session.flow ? [session.flow] : [])
+
+export type ChooseFlowResult =
+  | { status: 'chosen'; session: ChosenSession }
+  /** the flow was already fixed (by an earlier or a concurrent choice): the session as it is */
+  | { status: 'already_chosen'; session: ChosenSession }
+  | { status: 'missing' }
 
 /** A login state: kept under the SHA-256 of the state, so a copy of Redis holds nothing usable. */
 export interface LoginState {
@@ -111,6 +129,11 @@ export interface Store {
   ping (): Promise<number>
   createSession (session: SessionRecord, ttlSeconds: number): Promise<void>
   getSession (id: string): Promise<SessionRecord | null>
+  /**
+   * Fixes the flow of a session created without one, atomically: of two concurrent choices exactly one
+   * returns `chosen`. The session then joins the expiry index under its flow.
+   */
+  chooseFlow (id: string, flow: FlowName, configId: string): Promise<ChooseFlowResult>
   putLoginState (stateHash: string, state: LoginState, ttlSeconds: number): Promise<void>
   /** takes the state only if the nonce hash matches, atomically: a second take finds nothing */
   takeLoginState (stateHash: string, nonceHash: string): Promise<TakeLoginStateResult>
@@ -126,7 +149,8 @@ export interface Store {
   putDataDeletion (record: DataDeletionRecord, ttlSeconds: number): Promise<void>
   /**
    * Pending sessions whose expiry has passed, each returned by exactly one call across all instances (for the
-   * `expired` count): the flows of those sessions.
+   * `expired` count): the flows of those sessions. A session enters this index once its flow is fixed, so a
+   * session whose admin never chose a flow is not counted here.
    */
   takeExpiredSessions (now: number, limit: number): Promise<FlowName[]>
   getDelivery (id: string): Promise<DeliveryRecord | null>

@@ -4,21 +4,13 @@ import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { FlowName } from '../onboarding/flows.js'
 import { StoreUnavailableError } from '../problems.js'
+import { isChosen } from './records.js'
 import type {
-  DataDeletionRecord, DeliveryCursor, DeliveryRecord, DeliveryStatus, EventsWrite, LoginState, OutcomeWrite, SessionRecord, Store,
-  TakeLoginStateResult
+  ChooseFlowResult, ChosenSession, DataDeletionRecord, DeliveryCursor, DeliveryRecord, DeliveryStatus, EventsWrite, LoginState, OutcomeWrite,
+  SessionRecord, Store, TakeLoginStateResult
 } from './records.js'
 
 const STATUSES: DeliveryStatus[] = ['pending', 'delivered', 'dead']
-
-// Takes a login state only when the browser's nonce hash matches, in one atomic step: a wrong browser
-// does not burn the state of the right one, and a second take finds nothing.
-const TAKE_STATE = `
-local v = redis.call('GET', KEYS[1])
-if not v then return 0 end
-if cjson.decode(v).nonce_hash ~= ARGV[1] then return -1 end
-redis.call('DEL', KEYS[1])
-return v`
 
 /**
  * A Lua script run by its SHA (EVALSHA, with EVAL once if Redis does not know it yet). Writes that must land
@@ -41,10 +33,30 @@ class LuaScript {
   }
 }
 
-// KEYS: session, expiries · ARGV: session JSON, TTL s, expiry ms, expiries member
+// Takes a login state only when the browser's nonce hash matches, in one atomic step: a wrong browser
+// does not burn the state of the right one, and a second take finds nothing. KEYS: state · ARGV: nonce hash
+const TAKE_STATE = new LuaScript(`
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+if cjson.decode(v).nonce_hash ~= ARGV[1] then return -1 end
+redis.call('DEL', KEYS[1])
+return v`)
+
+// KEYS: session, expiries · ARGV: session JSON, TTL s, expiry ms, expiries member ('' while no flow is chosen)
 const CREATE_SESSION = new LuaScript(`
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])`)
+if ARGV[4] ~= '' then redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4]) end`)
+
+// Fixes a session's flow only if the session is still exactly as it was read (compare-and-set): of two
+// concurrent choices, the second finds it changed. The record is rewritten whole by the caller rather than
+// edited here, since cjson would turn an empty array of the partner's metadata into an object.
+// KEYS: session, expiries · ARGV: JSON as read, JSON with the flow, expiry ms, expiries member
+const CHOOSE_FLOW = new LuaScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then redis.call('SET', KEYS[1], ARGV[2], 'PX', ttl) else redis.call('SET', KEYS[1], ARGV[2]) end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+return 1`)
 
 // Claims a session for one login and returns it, in one step. KEYS: claim, session · ARGV: TTL ms
 const CLAIM_SESSION = new LuaScript(`
@@ -111,7 +123,22 @@ export class RedisStore implements Store {
 
   async createSession (session: SessionRecord, ttlSeconds: number): Promise<void> {
     await guard(CREATE_SESSION.run(this.redis, [this.#key('session', session.id), this.#expiries],
-      [JSON.stringify(session), ttlSeconds, Date.parse(session.expires_at), `${session.flow}:${session.id}`]))
+      [JSON.stringify(session), ttlSeconds, Date.parse(session.expires_at), session.flow ? `${session.flow}:${session.id}` : '']))
+  }
+
+  async chooseFlow (id: string, flow: FlowName, configId: string): Promise<ChooseFlowResult> {
+    // a lost compare-and-set means another choice landed: the next read sees its flow
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const raw = await guard(this.redis.get(this.#key('session', id)))
+      if (raw === null) return { status: 'missing' }
+      const session = JSON.parse(raw) as SessionRecord
+      if (isChosen(session)) return { status: 'already_chosen', session }
+      const chosen: ChosenSession = { ...session, flow, config_id: configId }
+      const swapped = await guard(CHOOSE_FLOW.run(this.redis, [this.#key('session', id), this.#expiries],
+        [raw, JSON.stringify(chosen), Date.parse(session.expires_at), `${flow}:${id}`]))
+      if (swapped === 1) return { status: 'chosen', session: chosen }
+    }
+    throw new StoreUnavailableError(new Error('the session kept changing while its flow was being chosen'))
   }
 
   /** pending sessions by expiry, as `flow:id`: an outcome removes its session, the sweep the expired ones */
@@ -136,7 +163,7 @@ export class RedisStore implements Store {
   }
 
   async takeLoginState (stateHash: string, nonceHash: string): Promise<TakeLoginStateResult> {
-    const result = await guard(this.redis.eval(TAKE_STATE, 1, this.#key('state', stateHash), nonceHash)) as string | number
+    const result = await guard(TAKE_STATE.run(this.redis, [this.#key('state', stateHash)], [nonceHash])) as string | number
     if (result === 0) return { status: 'missing' }
     if (result === -1) return { status: 'browser_mismatch' }
     return { status: 'ok', state: JSON.parse(result as string) as LoginState }

@@ -2,13 +2,15 @@
 import { flowEnabled, type Config } from '../config.js'
 import { newSessionId } from '../ids.js'
 import type { Metrics } from '../metrics.js'
-import type { FlowName } from '../onboarding/flows.js'
+import { FLOW_NAMES, type FlowName } from '../onboarding/flows.js'
 import { ProblemError } from '../problems.js'
 import { isAllowedReturnUrl } from './return-url.js'
-import type { SessionRecord, Store } from './records.js'
+import { allowedFlows, type SessionRecord, type Store } from './records.js'
 
+/** `flow`, or the `flows` the admin may choose from (SPEC §6); neither: every enabled flow */
 export interface NewSession {
-  flow: FlowName
+  flow?: FlowName | undefined
+  flows?: FlowName[] | undefined
   external_id?: string | undefined
   return_url?: string | undefined
   metadata?: Record<string, unknown> | undefined
@@ -27,11 +29,22 @@ export class Sessions {
     private readonly now: () => number
   ) {}
 
-  async create (input: NewSession): Promise<SessionRecord> {
-    const configId = this.config.meta.configIds[input.flow]
-    if (!flowEnabled(this.config, input.flow) || configId === undefined) {
-      throw new ProblemError('flow_disabled', `The ${input.flow} flow is not enabled on this service`)
+  /** the flows the session will allow, in Meta's order (Flow 1, 2, 3) whatever order they were given in */
+  #flows (input: NewSession): FlowName[] {
+    const enabled = FLOW_NAMES.filter((flow) => flowEnabled(this.config, flow))
+    if (input.flow === undefined && input.flows === undefined) return enabled
+    const asked = input.flow !== undefined ? [input.flow] : input.flows!
+    const disabled = FLOW_NAMES.filter((flow) => asked.includes(flow) && !enabled.includes(flow))
+    if (disabled.length > 0) {
+      throw new ProblemError('flow_disabled', `The ${disabled.join(', ')} flow${disabled.length > 1 ? 's are' : ' is'} not enabled on this service`)
     }
+    return FLOW_NAMES.filter((flow) => asked.includes(flow))
+  }
+
+  async create (input: NewSession): Promise<SessionRecord> {
+    const flows = this.#flows(input)
+    // with a single flow to allow there is nothing to choose: the session is fixed to it from the start
+    const flow = flows.length === 1 ? flows[0]! : null
     if (input.return_url !== undefined && !isAllowedReturnUrl(input.return_url, this.config.returnUrlOrigins)) {
       throw new ProblemError('return_url_not_allowed', this.config.returnUrlOrigins.length === 0
         ? 'return_url is not accepted: no RETURN_URL_ORIGINS are configured'
@@ -40,12 +53,13 @@ export class Sessions {
     const now = this.now()
     const session: SessionRecord = {
       id: newSessionId(),
-      flow: input.flow,
+      flow,
+      flows,
       status: 'pending',
       external_id: input.external_id ?? null,
       metadata: input.metadata ?? null,
       return_url: input.return_url ?? null,
-      config_id: configId,
+      config_id: flow ? this.config.meta.configIds[flow]! : null,
       created_at: new Date(now).toISOString(),
       expires_at: new Date(now + this.config.sessionTtlSeconds * 1000).toISOString(),
       completed_at: null,
@@ -55,7 +69,9 @@ export class Sessions {
     }
     // kept past its expiry for the retention period, so the partner can still read that it expired
     await this.store.createSession(session, this.config.sessionTtlSeconds + this.config.retentionSeconds)
-    this.metrics.sessions.inc({ flow: session.flow, outcome: 'created', error: '' })
+    // a session is counted per flow once its flow is known: here, or when the admin chooses it
+    if (flow) this.metrics.sessions.inc({ flow, outcome: 'created', error: '' })
+    else this.metrics.flowChoices.inc({ outcome: 'offered', flow: '' })
     return session
   }
 
@@ -71,6 +87,7 @@ export class Sessions {
     return {
       id: session.id,
       flow: session.flow,
+      flows: allowedFlows(session),
       status: sessionStatus(session, this.now()),
       external_id: session.external_id,
       metadata: session.metadata,

@@ -37,15 +37,22 @@ export class Deliverer {
     this.#now = options.now ?? Date.now
   }
 
+  /** an attempt of a queued delivery: its record and sealed body are read from the store */
   async attempt (eventId: string): Promise<NextStep> {
-    const { store, sealer, sender, retryScheduleMs, metrics, log } = this.#o
-    const { delivery, sealedEvent: sealed } = await store.getDeliveryWithEvent(eventId)
+    const { delivery, sealedEvent: sealed } = await this.#o.store.getDeliveryWithEvent(eventId)
     if (!delivery || delivery.status !== 'pending') return { next: 'done' }
     if (sealed === null) {
       await this.#save({ ...delivery, status: 'dead', last_error: 'event body no longer stored' })
       return { next: 'done' }
     }
-    const result = await sender.send(eventId, sealer.open(sealed, eventId))
+    return await this.deliver(delivery, this.#o.sealer.open(sealed, eventId))
+  }
+
+  /** one attempt of a pending delivery whose body is in hand, and its result recorded */
+  async deliver (delivery: DeliveryRecord, body: string): Promise<NextStep> {
+    const { sender, retryScheduleMs, metrics, log } = this.#o
+    const eventId = delivery.id
+    const result = await sender.send(eventId, body)
     const attempts = delivery.attempts + 1
     metrics.webhookAttempts.inc({ outcome: result.outcome })
     // event_id is the partner's webhook-id; request_id is the callback's, as in its request log line

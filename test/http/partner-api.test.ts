@@ -5,7 +5,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { API_KEY, auth, build, CONFIG_IDS, createSession, GRANTS, RETURN_ORIGIN, type Harness } from '../helper.js'
 
 const SESSION_KEYS = [
-  'completed_at', 'config_id', 'created_at', 'delivery', 'error', 'expires_at', 'external_id', 'flow', 'id',
+  'completed_at', 'config_id', 'created_at', 'delivery', 'error', 'expires_at', 'external_id', 'flow', 'flows', 'id',
   'login_url', 'metadata', 'result', 'return_url', 'status'
 ]
 const UNKNOWN_ID = 'ses_' + '0'.repeat(32)
@@ -71,6 +71,7 @@ t.test('POST /v1/sessions: a valid create answers 201 with the full session obje
   t.equal(res.headers.location, `/v1/sessions/${s.id}`)
   t.same(Object.keys(s).sort(), SESSION_KEYS, 'every field of SPEC §3, nothing else')
   t.equal(s.flow, 'partner_billing')
+  t.same(s.flows, ['partner_billing'], 'a session created with flow allows that flow only')
   t.equal(s.status, 'pending')
   t.equal(s.external_id, 'tenant-42')
   t.same(s.metadata, { plan: 'pro', nested: { a: [1, 2] } })
@@ -118,7 +119,7 @@ t.test('POST /v1/sessions: a valid create answers 201 with the full session obje
 t.test('POST /v1/sessions: wrong or missing fields are 400 invalid_request naming the field', async (t) => {
   const h = await build(t, { env: { RETURN_URL_ORIGINS: ORIGINS } })
   const cases: Array<[string, unknown, string]> = [
-    ['missing flow', { external_id: 'a' }, 'flow'],
+    ['flows given with a typo of a name', { flows: ['business_portfolio', 'asset'] }, 'flows.1'],
     ['unknown flow', { flow: 'flow_4' }, 'flow'],
     ['flow with another case', { flow: 'Business_Portfolio' }, 'flow'],
     ['flow a number', { flow: 1 }, 'flow'],

@@ -9,6 +9,7 @@ import type { Onboarding } from '../../onboarding/onboarding.js'
 import { ProblemError } from '../../problems.js'
 import type { SessionRecord } from '../../sessions/records.js'
 import { returnUrlWithOutcome } from '../../sessions/return-url.js'
+import { flowChooserPage } from '../flow-chooser-page.js'
 import { htmlPage } from '../html.js'
 
 export interface BrowserRoutesOptions {
@@ -52,20 +53,27 @@ export const browserRoutes: FastifyPluginAsyncZod<BrowserRoutesOptions> = async 
 
   app.get('/login/:session_id', {
     config: { html: true },
-    schema: { params: z.object({ session_id: z.string() }) }
+    schema: {
+      params: z.object({ session_id: z.string() }),
+      // any other name is answered by the onboarding as a flow this session does not offer (409)
+      querystring: z.object({ flow: z.string().max(64, 'is too long').optional() })
+    }
   }, async (request, reply) => {
     const { session_id: sessionId } = request.params
     if (!SESSION_ID.test(sessionId)) {
       throw new ProblemError('session_not_found', 'This onboarding link is not valid. Start again from the platform that sent you here.')
     }
+    request.sessionId = sessionId
     // one nonce per browser: every state this browser was given stays usable from it
     const nonce = browserNonce(request) ?? newSecretToken()
-    const dialogUrl = await onboarding.startLogin(sessionId, nonce)
+    const step = await onboarding.startLogin(sessionId, nonce, request.query.flow)
+    if (step.kind === 'chooser') {
+      return reply.type('text/html; charset=utf-8').send(flowChooserPage(sessionId, step.flows, request.server.pageNotice))
+    }
     reply.setCookie(cookieName, nonce, {
       signed: true, httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/', maxAge: NONCE_MAX_AGE_SECONDS
     })
-    request.sessionId = sessionId
-    return reply.redirect(dialogUrl, 302)
+    return reply.redirect(step.url, 302)
   })
 
   app.get('/oauth/callback', {

@@ -9,14 +9,20 @@ import type { Sessions } from '../../sessions/sessions.js'
 
 const METADATA_MAX_BYTES = 4096
 
+const flowName = z.enum(FLOW_NAMES, { error: `must be one of ${FLOW_NAMES.join(', ')}` })
+
+// `flow` fixes the session's flow; `flows` lets the admin choose among them (SPEC §6); neither: every enabled flow
 const createBody = z.strictObject({
-  flow: z.enum(FLOW_NAMES, { error: `must be one of ${FLOW_NAMES.join(', ')}` }),
+  flow: flowName.optional(),
+  flows: z.array(flowName, { error: 'must be an array of flow names' }).min(1, 'must name at least one flow').optional(),
   external_id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1–128 characters of A-Z a-z 0-9 . _ : -').optional(),
   return_url: z.string().max(2048, 'must be at most 2048 characters').optional(),
   metadata: z.record(z.string(), z.unknown()).refine(
     (m) => Buffer.byteLength(JSON.stringify(m)) <= METADATA_MAX_BYTES,
     `must be at most ${METADATA_MAX_BYTES} bytes serialized`
   ).optional()
+}).refine((body) => body.flow === undefined || body.flows === undefined, {
+  path: ['flows'], message: 'must not be given together with flow'
 })
 
 const sessionParams = z.object({ id: z.string() })
