@@ -15,6 +15,10 @@ import securityHeaders from './http/plugins/security-headers.js'
 import { browserRoutes } from './http/routes/browser-routes.js'
 import { operatorRoutes } from './http/routes/operator-routes.js'
 import { deliveryRoutes } from './http/routes/delivery-routes.js'
+import { dataDeletionApiRoutes, dataDeletionPageRoutes } from './http/routes/data-deletion-routes.js'
+import { metaSignedRequestRoutes } from './http/routes/meta-signed-request-routes.js'
+import { metaWebhookRoutes } from './http/routes/meta-webhook-routes.js'
+import { DataDeletions } from './data-deletion/data-deletions.js'
 import { sessionRoutes } from './http/routes/session-routes.js'
 import { MetaClient } from './meta/meta-client.js'
 import { createMetrics } from './metrics.js'
@@ -28,6 +32,7 @@ import { Sessions } from './sessions/sessions.js'
 import { Deliverer } from './webhooks/deliverer.js'
 import { BullDeliveryQueue } from './webhooks/bullmq-delivery-queue.js'
 import { Deliveries } from './webhooks/deliveries.js'
+import { EventOutbox } from './webhooks/event-outbox.js'
 import { InProcessDeliveryQueue, type DeliveryQueue } from './webhooks/delivery-queue.js'
 import { FirstAttemptQueue } from './webhooks/first-attempt-queue.js'
 import { OutboxSweep } from './webhooks/outbox-sweep.js'
@@ -90,8 +95,11 @@ const DEFAULT_DELIVERY_CONCURRENCY = 32
 /** no route of ours needs more: a login URL is under 100 bytes, Meta's callback under 1 KiB */
 const MAX_URL_BYTES = 8192
 
+/** Meta batches up to 1000 changes in one app webhook: that route takes at least this much, whatever BODY_LIMIT_BYTES */
+const META_WEBHOOK_BODY_LIMIT = 1024 * 1024
+
 // a mangled login link is still opened by a person: answer with a page, not JSON
-const isBrowserPath = (url: string): boolean => /^\/(login|oauth)\//.test(url)
+const isBrowserPath = (url: string): boolean => /^\/(login|oauth)\/|^\/meta\/data-deletion\/./.test(url)
 
 /**
  * What a URL that matches no route means to its caller. `paramTooLong`: the router refused a path parameter
@@ -201,6 +209,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   const sessions = new Sessions(config, store, metrics, now)
   const deliveries = new Deliveries(store, queue, config.retentionSeconds, now)
   const onboarding = new Onboarding({ config, store, sessions, meta, sealer, deliveries: queue, metrics, now })
+  const outbox = new EventOutbox({ store, sealer, queue, retentionSeconds: config.retentionSeconds, now })
+  const dataDeletions = new DataDeletions({ config, store, outbox, now })
   app.decorate('store', store)
   app.decorate('deliveryQueue', queue)
   app.decorate('outboxSweep', sweep)
@@ -246,6 +256,33 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     scope.addHook('onRequest', async (_request, reply) => { reply.header('cache-control', 'no-store') })
     await scope.register(sessionRoutes, { sessions, onboarding })
     await scope.register(deliveryRoutes, { deliveries })
+    await scope.register(dataDeletionApiRoutes, { dataDeletions })
+  })
+
+  // Meta's servers call these: no API key (the signature is the authentication) and no rate limit, since
+  // Meta calls from shared addresses and retries what is refused; a forged call stops at an HMAC, before
+  // any store access
+  await app.register(async function metaCallbacks (scope) {
+    scope.addHook('onRequest', async (_request, reply) => { reply.header('cache-control', 'no-store') })
+    await scope.register(metaSignedRequestRoutes, { appSecret: config.meta.appSecret, outbox, dataDeletions, now })
+    await scope.register(metaWebhookRoutes, {
+      appSecret: config.meta.appSecret,
+      verifyToken: config.meta.webhookVerifyToken,
+      outbox,
+      now,
+      bodyLimit: Math.max(config.bodyLimitBytes, META_WEBHOOK_BODY_LIMIT)
+    })
+  })
+
+  // the status page a person opens from Meta: limited per IP like the browser routes, with its own counter
+  await app.register(async function dataDeletionPage (scope) {
+    await registerRateLimit(scope, {
+      perMinute: config.rateLimit.browserPerMinute,
+      nameSpace: `${keyPrefix}rl:deletion-page:`,
+      redis,
+      key: (request) => request.ip
+    })
+    await scope.register(dataDeletionPageRoutes, { dataDeletions })
   })
 
   return app

@@ -134,7 +134,8 @@ const envSchema = z.object({
     ctx.addIssue({ code: 'custom', message: 'must be true, false, a hop count or a list of proxy addresses' })
     return z.NEVER
   }),
-  META_WEBHOOK_VERIFY_TOKEN: optionalString,
+  // a shared secret typed into Meta's dashboard: long enough not to be guessed through the handshake
+  META_WEBHOOK_VERIFY_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').max(1024, 'must be at most 1024 characters').optional()),
   RATE_LIMIT_BROWSER_PER_MINUTE: intFromEnv(120, 0, 1_000_000),
   RATE_LIMIT_API_PER_MINUTE: intFromEnv(1200, 0, 1_000_000),
   BODY_LIMIT_BYTES: intFromEnv(65_536, 1024, 10 * 1024 * 1024),

@@ -2,9 +2,13 @@
 
 export const PROBLEMS = {
   invalid_request: { status: 400, title: 'Invalid request' },
+  invalid_signed_request: { status: 400, title: 'Invalid signed_request' },
   unauthorized: { status: 401, title: 'Missing or invalid API key' },
+  invalid_signature: { status: 401, title: 'Invalid signature' },
+  verify_token_mismatch: { status: 403, title: 'Verify token does not match' },
   session_not_found: { status: 404, title: 'Session not found' },
   delivery_not_found: { status: 404, title: 'Delivery not found' },
+  data_deletion_not_found: { status: 404, title: 'Data deletion request not found' },
   not_found: { status: 404, title: 'Not found' },
   session_not_pending: { status: 409, title: 'Session is not pending' },
   delivery_not_dead: { status: 409, title: 'Delivery is not dead-lettered' },

@@ -102,7 +102,7 @@ t.test('optional variables set', async (t) => {
     SESSION_TTL_SECONDS: '60',
     LOG_LEVEL: 'warn',
     TRUST_PROXY: 'true',
-    META_WEBHOOK_VERIFY_TOKEN: 'verify-me',
+    META_WEBHOOK_VERIFY_TOKEN: 'verify-me-0123456789',
     RATE_LIMIT_BROWSER_PER_MINUTE: '0',
     RATE_LIMIT_API_PER_MINUTE: '10',
     BODY_LIMIT_BYTES: '2048',
@@ -116,7 +116,7 @@ t.test('optional variables set', async (t) => {
   t.equal(c.sessionTtlSeconds, 60)
   t.equal(c.logLevel, 'warn')
   t.equal(c.trustProxy, true)
-  t.equal(c.meta.webhookVerifyToken, 'verify-me')
+  t.equal(c.meta.webhookVerifyToken, 'verify-me-0123456789')
   t.equal(c.rateLimit.browserPerMinute, 0, '0 = no limit')
   t.equal(c.rateLimit.apiPerMinute, 10)
   t.equal(c.bodyLimitBytes, 2048)
@@ -179,7 +179,8 @@ t.test('secret values never appear in the message', async (t) => {
     COOKIE_SECRET: 'tooshort!!',
     WEBHOOK_SECRET: 'whsec_c2VjcmV0LXNob3J0',
     TOKEN_ENCRYPTION_KEY: 'dG9rZW4ta2V5LXRvby1zaG9ydC0zMQ==',
-    PARTNER_API_KEYS: 'partner-key-way-too-short-7f3a'
+    PARTNER_API_KEYS: 'partner-key-way-too-short-7f3a',
+    META_WEBHOOK_VERIFY_TOKEN: 'short-verify'
   }
   const err = configError(t, env(bad))
   t.same(named(err).sort(), Object.keys(bad).sort())
@@ -268,6 +269,13 @@ t.test('PARTNER_API_KEYS and COOKIE_SECRET', async (t) => {
   rejects(t, { PARTNER_API_KEYS: `${k1},short` }, 'PARTNER_API_KEYS')
   t.equal(loadConfig(env({ COOKIE_SECRET: 'c'.repeat(32) })).cookieSecret, 'c'.repeat(32), '32 characters is enough')
   rejects(t, { COOKIE_SECRET: 'c'.repeat(31) }, 'COOKIE_SECRET', /32/)
+})
+
+t.test('META_WEBHOOK_VERIFY_TOKEN', async (t) => {
+  t.equal(loadConfig(env({ META_WEBHOOK_VERIFY_TOKEN: '' })).meta.webhookVerifyToken, undefined, 'empty = app webhooks off')
+  t.equal(loadConfig(env({ META_WEBHOOK_VERIFY_TOKEN: 'v'.repeat(16) })).meta.webhookVerifyToken, 'v'.repeat(16), '16 characters is enough')
+  rejects(t, { META_WEBHOOK_VERIFY_TOKEN: 'v'.repeat(15) }, 'META_WEBHOOK_VERIFY_TOKEN', /16/)
+  rejects(t, { META_WEBHOOK_VERIFY_TOKEN: 'v'.repeat(1025) }, 'META_WEBHOOK_VERIFY_TOKEN', /1024/)
 })
 
 t.test('RETURN_URL_ORIGINS', async (t) => {

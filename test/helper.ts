@@ -22,6 +22,7 @@ export const WEBHOOK_SECRET = 'whsec_' + Buffer.from('webhook-secret-32-bytes-lo
 export const CONFIG_IDS: Record<FlowName, string> = { business_portfolio: '111', asset_based: '222', partner_billing: '333' }
 export const PARTNER_AD_ACCOUNT = '998877'
 export const RETURN_ORIGIN = 'https://app.example.com'
+export const VERIFY_TOKEN = 'verify-token-0123456789abcdef'
 
 export function testEnv (sim: { url: string }, webhookUrl: string, overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   return {
@@ -44,6 +45,7 @@ export function testEnv (sim: { url: string }, webhookUrl: string, overrides: Re
     TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
     COOKIE_SECRET: 'cookie-secret-0123456789abcdefghijkl',
     RETURN_URL_ORIGINS: RETURN_ORIGIN,
+    META_WEBHOOK_VERIFY_TOKEN: VERIFY_TOKEN,
     LOG_LEVEL: 'info',
     ...overrides
   }
@@ -155,6 +157,7 @@ export function knownSecrets (h: Pick<Harness, 'config' | 'sim'>): Array<[string
   const secrets: Array<[string, string]> = [
     ['META_APP_SECRET', h.config.meta.appSecret],
     ['COOKIE_SECRET', h.config.cookieSecret],
+    ...(h.config.meta.webhookVerifyToken ? [['META_WEBHOOK_VERIFY_TOKEN', h.config.meta.webhookVerifyToken] as [string, string]] : []),
     ...h.config.partnerApiKeys.map((k): [string, string] => ['PARTNER_API_KEYS', k]),
     ...h.config.webhook.secrets.map((k): [string, string] => ['WEBHOOK_SECRET', k.slice('whsec_'.length)]),
     ...h.config.tokenEncryptionKeys.map((k): [string, string] => ['TOKEN_ENCRYPTION_KEY', k.toString('base64')]),

@@ -40,7 +40,13 @@ t.test('documented statuses are the ones the routes answer', async (t) => {
     ['/oauth/callback', 'get', { method: 'GET', url: '/oauth/callback' }, 400],
     ['/healthz', 'get', { method: 'GET', url: '/healthz' }, 200],
     ['/readyz', 'get', { method: 'GET', url: '/readyz' }, 200],
-    ['/metrics', 'get', { method: 'GET', url: '/metrics' }, 200]
+    ['/metrics', 'get', { method: 'GET', url: '/metrics' }, 200],
+    ['/meta/deauthorize', 'post', { method: 'POST', url: '/meta/deauthorize', headers: { 'content-type': 'application/json' }, payload: '{}' }, 415],
+    ['/meta/data-deletion', 'post', { method: 'POST', url: '/meta/data-deletion', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'signed_request=a.b' }, 400],
+    ['/meta/data-deletion/{code}', 'get', { method: 'GET', url: '/meta/data-deletion/AAAAAAAAAAAAAAAAAAAAAAAA' }, 404],
+    ['/meta/webhooks', 'get', { method: 'GET', url: '/meta/webhooks?hub.mode=subscribe&hub.verify_token=x&hub.challenge=1' }, 403],
+    ['/meta/webhooks', 'post', { method: 'POST', url: '/meta/webhooks', headers: { 'content-type': 'application/json' }, payload: '{}' }, 401],
+    ['/v1/data-deletions/{code}', 'post', { method: 'POST', url: '/v1/data-deletions/AAAAAAAAAAAAAAAAAAAAAAAA', headers: { authorization: `Bearer ${h.config.partnerApiKeys[0]}` }, payload: { status: 'completed' } }, 404]
   ]
   for (const [path, method, request, expected] of probes) {
     const res = await h.app.inject(request)

@@ -14,6 +14,10 @@ import type { SimContext, SimRequest } from './meta-simulator-graph.js'
 import { graphError, html, plain, redirect } from './meta-simulator-http.js'
 import type { SimResponse } from './meta-simulator-http.js'
 import { SimulatorStore, cloneGrant } from './meta-simulator-store.js'
+import {
+  appWebhookBody, newAppScopedUserId, postAppWebhook, postSignedRequest, signSignedRequest, signedRequestPayload, verifySubscription
+} from './meta-simulator-callbacks.js'
+import type { CallbackAnswer, SignedRequestFields } from './meta-simulator-callbacks.js'
 import type {
   Failure, MetaSimulatorOptions, RecordedCall, SimulatedEndpoint, SimulatedGrant
 } from './meta-simulator-types.js'
@@ -21,6 +25,9 @@ import type {
 export type {
   Failure, GraphErrorSpec, MetaSimulatorOptions, RecordedCall, SimulatedEndpoint, SimulatedGrant
 } from './meta-simulator-types.js'
+
+/** the app callbacks Meta makes to the app's own endpoints */
+export type AppCallback = 'deauthorize' | 'data_deletion' | 'business_integration_uninstall'
 
 type Handler = (req: SimRequest, match: RegExpExecArray) => SimResponse
 interface Route {
@@ -115,6 +122,28 @@ export class MetaSimulator {
   tokenInfo (accessToken: string): { grant: SimulatedGrant, longLived: boolean } | undefined {
     const record = this.store.token(accessToken)
     return record === undefined ? undefined : { grant: cloneGrant(record.grant), longLived: record.longLived }
+  }
+
+  /** a signed_request for the deauthorize or data deletion callback, signed with the app secret */
+  signedRequest (fields: SignedRequestFields = signedRequestPayload(Math.floor(this.nowMs() / 1000))): string {
+    return signSignedRequest(fields, this.appSecret)
+  }
+
+  /**
+   * Sends one of Meta's app callbacks to the service at `serviceUrl` (its PUBLIC_BASE_URL), signed as Meta signs
+   * it: the dashboard's deauthorize or data deletion callback, or a `business_integration_uninstall` webhook.
+   */
+  async sendAppCallback (kind: AppCallback, serviceUrl: string): Promise<CallbackAnswer> {
+    const now = Math.floor(this.nowMs() / 1000)
+    if (kind === 'deauthorize') return await postSignedRequest(`${serviceUrl}/meta/deauthorize`, this.signedRequest())
+    if (kind === 'data_deletion') return await postSignedRequest(`${serviceUrl}/meta/data-deletion`, this.signedRequest())
+    const value = { business_id: newAppScopedUserId(), system_user_id: newAppScopedUserId() }
+    return await postAppWebhook(`${serviceUrl}/meta/webhooks`, appWebhookBody(this.appId, kind, value, now), this.appSecret)
+  }
+
+  /** the handshake Meta makes when the app's Webhooks subscription is saved in the dashboard */
+  async verifyWebhookSubscription (serviceUrl: string, verifyToken: string): Promise<CallbackAnswer & { echoed: boolean }> {
+    return await verifySubscription(`${serviceUrl}/meta/webhooks`, verifyToken)
   }
 
   private context (): SimContext {

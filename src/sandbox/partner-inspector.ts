@@ -5,6 +5,8 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { Webhook } from 'standardwebhooks'
 import { escapeHtml } from '../http/html.js'
 import type { FlowName } from '../onboarding/flows.js'
+import type { CallbackAnswer } from './meta-simulator-callbacks.js'
+import type { AppCallback } from './meta-simulator.js'
 import { MISBEHAVIOURS, isMisbehaviour, type MisbehaviourSwitch } from './misbehaviour.js'
 
 export interface InspectorOptions {
@@ -14,7 +16,20 @@ export interface InspectorOptions {
   misbehaviour: MisbehaviourSwitch
   /** shown on every page */
   notice: string
+  /** has the simulated Meta send one of its app callbacks (or the webhook handshake) to the service */
+  metaCallback: (kind: MetaCallbackButton, serviceUrl: string) => Promise<CallbackAnswer>
 }
+
+/** the buttons of the start page's "Meta's app callbacks" section */
+export type MetaCallbackButton = AppCallback | 'verify_subscription'
+
+const META_BUTTONS: Record<MetaCallbackButton, { label: string; text: string }> = {
+  deauthorize: { label: 'Send a deauthorize callback', text: 'A person removed the app: a signed_request to /meta/deauthorize.' },
+  data_deletion: { label: 'Send a data deletion request', text: 'A person asked for their data to be deleted: a signed_request to /meta/data-deletion.' },
+  business_integration_uninstall: { label: 'Send business_integration_uninstall', text: 'A business removed the integration: an app webhook to /meta/webhooks, signed with X-Hub-Signature-256.' },
+  verify_subscription: { label: 'Verify the webhook subscription', text: 'The handshake Meta makes when the subscription is saved: hub.challenge with the verify token.' }
+}
+const isMetaButton = (kind: string): kind is MetaCallbackButton => Object.hasOwn(META_BUTTONS, kind)
 
 interface Received {
   at: string
@@ -46,15 +61,35 @@ const mask = (token: unknown): string => typeof token === 'string' && token.leng
 
 const list = (value: unknown): string => Array.isArray(value) && value.length > 0 ? value.map((v) => `<code>${escapeHtml(String(v))}</code>`).join(', ') : '—'
 
+const code = (value: unknown): string => `<code>${escapeHtml(typeof value === 'string' ? value : JSON.stringify(value ?? null))}</code>`
+
+/** the rows of an event of Meta's app callbacks; a data deletion can be marked done from here */
+function metaRows (event: Received): Array<[string, string]> {
+  const d = event.data
+  if (event.type === 'meta.app_event') return [['object', code(d.object)], ['entry', code(d.entry_id)], ['field', code(d.field)], ['value', code(d.value)]]
+  const rows: Array<[string, string]> = [['user', code(d.user_id)], ['issued at', code(d.issued_at)]]
+  if (event.type === 'meta.data_deletion_requested') {
+    rows.push(
+      ['confirmation code', code(d.confirmation_code)],
+      ['status page', `<a href="${escapeHtml(String(d.status_url))}">${escapeHtml(String(d.status_url))}</a>`],
+      ['deletion', `<form method="post" action="/data-deletion-done"><input type="hidden" name="code" value="${escapeHtml(String(d.confirmation_code))}"><button type="submit" class="mark-deleted">Mark the data deleted</button></form>`]
+    )
+  }
+  return rows
+}
+
 function eventTable (event: Received): string {
   const d = event.data
   const rows: Array<[string, string]> = [
     ['Signature', event.verified ? '<span class="ok">verified (Standard Webhooks)</span>' : '<span class="bad">NOT verified</span>'],
     ['webhook-id', `<code>${escapeHtml(event.id)}</code>`],
-    ['type', `<code>${escapeHtml(event.type)}</code>`],
-    ['session', `<code>${escapeHtml(String(d.session_id ?? ''))}</code>`],
-    ['flow', escapeHtml(String(d.flow ?? ''))]
+    ['type', `<code>${escapeHtml(event.type)}</code>`]
   ]
+  if (event.type.startsWith('meta.')) {
+    rows.push(...metaRows(event))
+    return `<table>${rows.map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${v}</td></tr>`).join('')}</table>`
+  }
+  rows.push(['session', `<code>${escapeHtml(String(d.session_id ?? ''))}</code>`], ['flow', escapeHtml(String(d.flow ?? ''))])
   if (event.type === 'onboarding.completed') {
     rows.push(
       ['access token', `<code>${escapeHtml(mask(d.access_token))}</code>`],
@@ -82,6 +117,11 @@ export function buildInspector (options: InspectorOptions): { app: FastifyInstan
   const verifiers = options.webhookSecrets.map((s) => new Webhook(s))
   // the signature is over the exact bytes: keep the raw body
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => { done(null, body) })
+  // the start page's buttons post small forms
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)))
+  })
+  let lastCallback: { kind: MetaCallbackButton; status: number; body: string } | null = null
 
   app.post('/hooks', async (request, reply) => {
     const raw = request.body as string
@@ -114,16 +154,42 @@ export function buildInspector (options: InspectorOptions): { app: FastifyInstan
       Object.entries(MISBEHAVIOURS).map(([k, v]) => `<option value="${k}"${k === current ? ' selected' : ''}>${escapeHtml(v)}</option>`).join('') +
       '</select> <button type="submit" id="apply">Apply</button></form>' +
       `<p>Next login: <strong id="next-mode">${escapeHtml(MISBEHAVIOURS[current])}</strong>. To see a denial, press Cancel on the Meta dialog.</p></section>`
+    const callbacks = '<section id="meta-callbacks"><h2>Meta\u2019s app callbacks</h2><p>The simulated Meta sends these to the service, signed with the app secret as Meta signs them; each accepted one arrives below as a signed event.</p>' +
+      Object.entries(META_BUTTONS).map(([kind, { label, text }]) =>
+        `<form method="post" action="/meta-callback/${kind}"><button type="submit" id="meta-${kind}">${escapeHtml(label)}</button> ${escapeHtml(text)}</form>`).join('') +
+      (lastCallback ? `<p id="meta-result">Last: <code>${escapeHtml(lastCallback.kind)}</code> answered <strong>${lastCallback.status}</strong> <code>${escapeHtml(lastCallback.body.slice(0, 300))}</code></p>` : '') +
+      '</section>'
     const events = received.length === 0
       ? '<p>No webhook yet. Start an onboarding above.</p>'
       : received.map((e) => `<h3>${escapeHtml(e.type)} <small>${escapeHtml(e.at)}</small></h3>${eventTable(e)}`).join('')
     return reply.type('text/html; charset=utf-8').send(html('Onboarding sandbox',
-      `<p>Play the partner platform: start an onboarding, go through the simulated Meta login, and see the signed webhook arrive.</p><div class="flows">${flows}</div>${misbehave}<section id="inspector"><h2>Webhook inspector</h2>${events}</section>`))
+      `<p>Play the partner platform: start an onboarding, go through the simulated Meta login, and see the signed webhook arrive.</p><div class="flows">${flows}</div>${misbehave}${callbacks}<section id="inspector"><h2>Webhook inspector</h2>${events}</section>`))
   })
 
   app.get<{ Querystring: { mode?: string } }>('/misbehave', async (request, reply) => {
     if (isMisbehaviour(request.query.mode)) options.misbehaviour.set(request.query.mode)
     return reply.redirect('/', 303)
+  })
+
+  app.post<{ Params: { kind: string } }>('/meta-callback/:kind', async (request, reply) => {
+    const { kind } = request.params
+    if (!isMetaButton(kind)) return reply.code(404).send()
+    const answer = await options.metaCallback(kind, serviceUrl)
+    lastCallback = { kind, ...answer }
+    return reply.redirect('/#meta-callbacks', 303)
+  })
+
+  // the partner platform's side of a data deletion: it deleted the data and tells the service
+  app.post<{ Body: { code?: string } }>('/data-deletion-done', async (request, reply) => {
+    const res = await fetch(`${serviceUrl}/v1/data-deletions/${encodeURIComponent(request.body?.code ?? '')}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${options.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'completed' })
+    })
+    lastCallback = null
+    if (!res.ok) return reply.code(400).type('text/html; charset=utf-8').send(html('Could not mark it', `<p>${escapeHtml(await res.text())}</p><p><a href="/">Back</a></p>`))
+    const { status_url: statusUrl } = await res.json() as { status_url: string }
+    return reply.redirect(statusUrl, 303)
   })
 
   app.get<{ Querystring: { flow?: string } }>('/start', async (request, reply) => {

@@ -63,6 +63,7 @@ export async function startSandbox (options: SandboxOptions = {}): Promise<Sandb
   const appSecret = randomBytes(16).toString('hex')
   const apiKey = `sandbox_${randomBytes(24).toString('hex')}`
   const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`
+  const verifyToken = randomBytes(16).toString('hex')
 
   const misbehaviour: MisbehaviourSwitch = new MisbehaviourSwitch((...args) => meta.failNext(...args))
   const meta = new MetaSimulator({
@@ -76,7 +77,17 @@ export async function startSandbox (options: SandboxOptions = {}): Promise<Sandb
   await meta.start()
 
   // the partner stand-in listens first: its origin goes into the service's configuration
-  const inspector = buildInspector({ apiKey, webhookSecrets: [webhookSecret], enabledFlows: [...FLOW_NAMES], misbehaviour, notice: SANDBOX_NOTICE })
+  const inspector = buildInspector({
+    apiKey,
+    webhookSecrets: [webhookSecret],
+    enabledFlows: [...FLOW_NAMES],
+    misbehaviour,
+    notice: SANDBOX_NOTICE,
+    // the buttons that make the simulated Meta call the service's app callbacks
+    metaCallback: (kind, serviceUrl) => kind === 'verify_subscription'
+      ? meta.verifyWebhookSubscription(serviceUrl, verifyToken)
+      : meta.sendAppCallback(kind, serviceUrl)
+  })
   await inspector.app.listen({ port: options.port === 0 ? 0 : port + 2, host })
   const inspectorOrigin = `http://${host}:${(inspector.app.server.address() as { port: number }).port}`
 
@@ -100,6 +111,7 @@ export async function startSandbox (options: SandboxOptions = {}): Promise<Sandb
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     COOKIE_SECRET: randomBytes(32).toString('hex'),
     RETURN_URL_ORIGINS: inspectorOrigin,
+    META_WEBHOOK_VERIFY_TOKEN: verifyToken,
     LOG_LEVEL: options.logLevel ?? 'warn',
     REDIS_URL: options.redisUrl
   })

@@ -3,7 +3,8 @@
 import type { FlowName } from '../onboarding/flows.js'
 import { isChosen } from './records.js'
 import type {
-  ChooseFlowResult, ChosenSession, DeliveryCursor, DeliveryRecord, DeliveryStatus, LoginState, OutcomeWrite, SessionRecord, Store, TakeLoginStateResult
+  ChooseFlowResult, ChosenSession, DataDeletionRecord, DeliveryCursor, DeliveryRecord, DeliveryStatus, EventsWrite, LoginState, OutcomeWrite,
+  SessionRecord, Store, TakeLoginStateResult
 } from './records.js'
 
 const position = (d: DeliveryRecord): DeliveryCursor => ({ createdAt: Date.parse(d.created_at), id: d.id })
@@ -65,6 +66,7 @@ export class MemoryStore implements Store {
   readonly #tokens: ExpiringMap<string>
   readonly #deliveries: ExpiringMap<DeliveryRecord>
   readonly #events: ExpiringMap<string>
+  readonly #dataDeletions: ExpiringMap<DataDeletionRecord>
   /** pending sessions and when they expire */
   readonly #expiries = new Map<string, { flow: FlowName; at: number }>()
 
@@ -75,6 +77,7 @@ export class MemoryStore implements Store {
     this.#tokens = new ExpiringMap(now)
     this.#deliveries = new ExpiringMap(now)
     this.#events = new ExpiringMap(now)
+    this.#dataDeletions = new ExpiringMap(now)
   }
 
   async ping (): Promise<number> { return 0 }
@@ -145,6 +148,25 @@ export class MemoryStore implements Store {
     this.#expiries.delete(session.id)
   }
 
+  // synchronous from start to end, so no other call sees a part of it, as with the Redis script
+  async recordEvents ({ events, retentionSeconds, dataDeletion }: EventsWrite): Promise<void> {
+    const ttlMs = retentionSeconds * 1000
+    for (const { delivery, sealedEvent } of events) {
+      this.#deliveries.set(delivery.id, copy(delivery), ttlMs)
+      this.#events.set(delivery.id, sealedEvent, ttlMs)
+    }
+    if (dataDeletion) this.#dataDeletions.set(dataDeletion.confirmation_code, copy(dataDeletion), ttlMs)
+  }
+
+  async getDataDeletion (code: string): Promise<DataDeletionRecord | null> {
+    const record = this.#dataDeletions.get(code)
+    return record ? copy(record) : null
+  }
+
+  async putDataDeletion (record: DataDeletionRecord, ttlSeconds: number): Promise<void> {
+    this.#dataDeletions.set(record.confirmation_code, copy(record), ttlSeconds * 1000)
+  }
+
   async getDelivery (id: string): Promise<DeliveryRecord | null> {
     const delivery = this.#deliveries.get(id)
     return delivery ? copy(delivery) : null
@@ -179,7 +201,7 @@ export class MemoryStore implements Store {
   async trimDeliveryIndexes (): Promise<void> {}
 
   async close (): Promise<void> {
-    for (const map of [this.#sessions, this.#states, this.#claims, this.#tokens, this.#deliveries, this.#events]) map.close()
+    for (const map of [this.#sessions, this.#states, this.#claims, this.#tokens, this.#deliveries, this.#events, this.#dataDeletions]) map.close()
     this.#expiries.clear()
   }
 }

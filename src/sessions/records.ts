@@ -70,7 +70,8 @@ export type DeliveryStatus = 'pending' | 'delivered' | 'dead'
 export interface DeliveryRecord {
   id: string
   type: string
-  session_id: string
+  /** the session whose outcome the event reports; null for Meta's app callbacks, which have none */
+  session_id: string | null
   status: DeliveryStatus
   attempts: number
   last_error: string | null
@@ -99,6 +100,29 @@ export interface OutcomeWrite {
   retentionSeconds: number
 }
 
+/** A data deletion request from Meta (SPEC §6), under its confirmation code. */
+export interface DataDeletionRecord {
+  confirmation_code: string
+  user_id: string
+  /** Unix seconds, from the signed request */
+  issued_at: number
+  received_at: string
+  /** the `meta.data_deletion_requested` event: its delivery says when the partner acknowledged it */
+  event_id: string
+  status: 'received' | 'completed'
+  /** when the partner acknowledged the event (2xx), copied from the delivery once known */
+  acknowledged_at: string | null
+  completed_at: string | null
+}
+
+/** Events that belong to no session, written in one atomic step with their deliveries (the outbox rule). */
+export interface EventsWrite {
+  events: Array<{ delivery: DeliveryRecord; sealedEvent: string }>
+  retentionSeconds: number
+  /** written in the same step, so a request is never recorded without its event or the reverse */
+  dataDeletion?: DataDeletionRecord
+}
+
 export interface Store {
   readonly kind: 'redis' | 'memory'
   /** resolves with the round-trip time in ms; rejects when the store does not answer */
@@ -119,6 +143,10 @@ export interface Store {
   /** the token, sealed, as soon as Meta returned it and before any further step */
   putSealedToken (sessionId: string, sealed: string, ttlSeconds: number): Promise<void>
   recordOutcome (write: OutcomeWrite): Promise<void>
+  /** all the events or none, each as a pending delivery with its sealed body */
+  recordEvents (write: EventsWrite): Promise<void>
+  getDataDeletion (code: string): Promise<DataDeletionRecord | null>
+  putDataDeletion (record: DataDeletionRecord, ttlSeconds: number): Promise<void>
   /**
    * Pending sessions whose expiry has passed, each returned by exactly one call across all instances (for the
    * `expired` count): the flows of those sessions. A session enters this index once its flow is fixed, so a

@@ -6,7 +6,8 @@ import type { FlowName } from '../onboarding/flows.js'
 import { StoreUnavailableError } from '../problems.js'
 import { isChosen } from './records.js'
 import type {
-  ChooseFlowResult, ChosenSession, DeliveryCursor, DeliveryRecord, DeliveryStatus, LoginState, OutcomeWrite, SessionRecord, Store, TakeLoginStateResult
+  ChooseFlowResult, ChosenSession, DataDeletionRecord, DeliveryCursor, DeliveryRecord, DeliveryStatus, EventsWrite, LoginState, OutcomeWrite,
+  SessionRecord, Store, TakeLoginStateResult
 } from './records.js'
 
 const STATUSES: DeliveryStatus[] = ['pending', 'delivered', 'dead']
@@ -71,6 +72,20 @@ redis.call('SET', KEYS[3], ARGV[3], 'EX', ARGV[4])
 redis.call('ZADD', KEYS[4], ARGV[5], ARGV[6])
 redis.call('DEL', KEYS[5], KEYS[6])
 redis.call('ZREM', KEYS[7], ARGV[7])`)
+
+// The outbox write of events without a session, all or none: n deliveries and their sealed bodies, and
+// optionally the data deletion request they report.
+// KEYS: pending index, then delivery and event of each, then (optionally) the data deletion request
+// ARGV: TTL s, n, then delivery JSON, sealed event, created ms, ID of each, then (optionally) the request JSON
+const RECORD_EVENTS = new LuaScript(`
+local n = tonumber(ARGV[2])
+for i = 1, n do
+  local a = 2 + (i - 1) * 4
+  redis.call('SET', KEYS[2 * i], ARGV[a + 1], 'EX', ARGV[1])
+  redis.call('SET', KEYS[2 * i + 1], ARGV[a + 2], 'EX', ARGV[1])
+  redis.call('ZADD', KEYS[1], ARGV[a + 3], ARGV[a + 4])
+end
+if #KEYS > 2 * n + 1 then redis.call('SET', KEYS[2 * n + 2], ARGV[3 + 4 * n], 'EX', ARGV[1]) end`)
 
 // KEYS: delivery, pending, delivered, dead index, event · ARGV: JSON, TTL s, index (1-3), created ms, ID, drop event (0/1)
 const PUT_DELIVERY = new LuaScript(`
@@ -176,6 +191,28 @@ export class RedisStore implements Store {
       JSON.stringify(session), JSON.stringify(delivery), sealedEvent, retentionSeconds,
       Date.parse(delivery.created_at), delivery.id, `${session.flow}:${session.id}`
     ]))
+  }
+
+  async recordEvents ({ events, retentionSeconds, dataDeletion }: EventsWrite): Promise<void> {
+    const keys = [this.#index('pending')]
+    const args: Array<string | number> = [retentionSeconds, events.length]
+    for (const { delivery, sealedEvent } of events) {
+      keys.push(this.#key('delivery', delivery.id), this.#key('event', delivery.id))
+      args.push(JSON.stringify(delivery), sealedEvent, Date.parse(delivery.created_at), delivery.id)
+    }
+    if (dataDeletion) {
+      keys.push(this.#key('data-deletion', dataDeletion.confirmation_code))
+      args.push(JSON.stringify(dataDeletion))
+    }
+    await guard(RECORD_EVENTS.run(this.redis, keys, args))
+  }
+
+  async getDataDeletion (code: string): Promise<DataDeletionRecord | null> {
+    return parse(await guard(this.redis.get(this.#key('data-deletion', code))))
+  }
+
+  async putDataDeletion (record: DataDeletionRecord, ttlSeconds: number): Promise<void> {
+    await guard(this.redis.set(this.#key('data-deletion', record.confirmation_code), JSON.stringify(record), 'EX', ttlSeconds))
   }
 
   async getDeliveryWithEvent (id: string): Promise<{ delivery: DeliveryRecord | null; sealedEvent: string | null }> {

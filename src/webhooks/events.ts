@@ -4,6 +4,8 @@ import { newEventId } from '../ids.js'
 import type { OnboardingError, SessionRecord, SessionResult } from '../sessions/records.js'
 
 export type EventType = 'onboarding.completed' | 'onboarding.failed'
+  // Meta's app callbacks, passed on to the partner platform (meta-events.ts)
+  | 'meta.deauthorized' | 'meta.data_deletion_requested' | 'meta.app_event'
 
 export interface WebhookEvent { id: string; type: EventType; body: string }
 
@@ -11,7 +13,7 @@ function subject (session: SessionRecord) {
   return { session_id: session.id, external_id: session.external_id, metadata: session.metadata, flow: session.flow }
 }
 
-function event (type: EventType, data: unknown, now: number): WebhookEvent {
+export function event (type: EventType, data: unknown, now: number): WebhookEvent {
   return { id: newEventId(), type, body: JSON.stringify({ type, timestamp: new Date(now).toISOString(), data }) }
 }
 

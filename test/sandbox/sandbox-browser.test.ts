@@ -152,3 +152,27 @@ t.test('A problem chosen on the sandbox page: one permission too few', async (t)
   await page.goto(sandbox.url)
   t.match(await page.locator('#next-mode').innerText(), /Nothing/, 'applied once, then reset')
 })
+
+t.test('Meta\'s app callbacks from the start page: a data deletion request, marked done, and its status page', async (t) => {
+  const page = await browser.newPage()
+  t.teardown(() => page.close())
+  await page.goto(sandbox.url)
+  await page.click('#meta-data_deletion')
+  await page.waitForSelector('#meta-result')
+  t.match(await page.locator('#meta-result').innerText(), /answered 200/)
+  // the event reaches the inspector a moment after the answer
+  for (let i = 0; i < 50 && await page.locator('.mark-deleted').count() === 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    await page.reload()
+  }
+  t.match(await page.locator('#inspector').innerText(), /meta\.data_deletion_requested/)
+  await shot(page, 'meta-1-data-deletion-event')
+  await page.click('.mark-deleted')
+  await page.waitForURL(/\/meta\/data-deletion\//)
+  t.match(await page.locator('h1').innerText(), /Your data has been deleted/)
+  await shot(page, 'meta-2-status-page')
+  await page.goto(sandbox.url)
+  await page.click('#meta-business_integration_uninstall')
+  await page.waitForSelector('#meta-result')
+  t.match(await page.locator('#meta-result').innerText(), /answered 200/)
+})

@@ -36,3 +36,44 @@ t.test('every page of a Partner Billing onboarding says Meta is simulated', asyn
   t.equal(broken.status, 400)
   t.match(await broken.text(), /Meta is simulated/)
 })
+
+t.test('the start page\'s buttons make the simulated Meta send each app callback, and the inspector shows the events', async (t) => {
+  const sandbox = await startSandbox({ port: 0, logLevel: 'silent' })
+  t.teardown(() => sandbox.close())
+  t.ok(sandbox.config.meta.webhookVerifyToken, 'the sandbox turns app webhooks on')
+  const start = await (await fetch(sandbox.url)).text()
+  for (const kind of ['deauthorize', 'data_deletion', 'business_integration_uninstall', 'verify_subscription']) t.match(start, `id="meta-${kind}"`)
+  const press = async (kind: string) => {
+    const res = await fetch(new URL(`/meta-callback/${kind}`, sandbox.url), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '', redirect: 'manual' })
+    t.equal(res.status, 303, `${kind} pressed`)
+    return await (await fetch(sandbox.url)).text()
+  }
+  t.match(await press('verify_subscription'), /<code>verify_subscription<\/code> answered <strong>200<\/strong>/, 'the handshake echoed the challenge')
+  t.match(await press('deauthorize'), /deauthorize<\/code> answered <strong>200<\/strong>/)
+  t.match(await press('business_integration_uninstall'), /answered <strong>200<\/strong> <code>\{&quot;status&quot;:&quot;accepted&quot;,&quot;events&quot;:1\}/)
+  const afterDeletion = await press('data_deletion')
+  t.match(afterDeletion, /data_deletion<\/code> answered <strong>200<\/strong> <code>\{&quot;url&quot;/)
+  t.equal((await fetch(new URL('/meta-callback/nope', sandbox.url), { method: 'POST' })).status, 404)
+
+  // the events arrive at the inspector, verified
+  let page = ''
+  for (let i = 0; i < 100; i++) {
+    page = await (await fetch(sandbox.url)).text()
+    if (['meta.deauthorized', 'meta.data_deletion_requested', 'meta.app_event'].every((type) => page.includes(`<h3>${type} `))) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  for (const type of ['meta.deauthorized', 'meta.data_deletion_requested', 'meta.app_event']) t.match(page, `<h3>${type} `, `${type} received`)
+  t.notMatch(page, /NOT verified/, 'every event verified')
+  t.match(page, /<code>business_integration_uninstall<\/code>/)
+
+  // the partner marks the deletion done from the inspector and lands on the status page
+  const code = /name="code" value="([A-Za-z0-9]+)"/.exec(page)![1]!
+  const done = await fetch(new URL('/data-deletion-done', sandbox.url), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `code=${code}`, redirect: 'manual' })
+  t.equal(done.status, 303)
+  t.equal(done.headers.get('location'), `${sandbox.config.publicBaseUrl}/meta/data-deletion/${code}`)
+  const status = await (await fetch(done.headers.get('location')!)).text()
+  t.match(status, /Your data has been deleted/)
+  t.match(status, /Meta is simulated/)
+  const unknown = await fetch(new URL('/data-deletion-done', sandbox.url), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'code=nope', redirect: 'manual' })
+  t.equal(unknown.status, 400)
+})
