@@ -4,7 +4,7 @@
 // The simulated Meta and the webhook receiver run in processes of their own; the server under test is pinned
 // to core 0 and everything else (load, Meta, receiver) to core 1 with taskset. Each "browser" loops:
 // POST /v1/sessions → GET login_url → the simulated dialog → GET the callback (timed) → 303; the webhook
-// reaches the receiver (the product queues it, the reference awaits it inline). Rounds alternate the order
+// reaches the receiver (the product sends it just after answering, the reference awaits it inline). Rounds alternate the order
 // of the targets because this machine is shared and noisy. CPU per login = utime+stime of the server process
 // (/proc/<pid>/stat) over the run, including the time it takes the product to deliver what it queued.
 import { spawn } from 'node:child_process'
