@@ -1,17 +1,17 @@
 // The outbox rule for events that belong to no onboarding session (Meta's app callbacks): the deliveries and
-// their sealed bodies are written in one atomic step, all or none, and only then queued. Once record() has
-// resolved, the events are accepted: a crash after that point loses none, because the outbox sweep queues any
-// pending delivery whose job is missing.
+// their sealed bodies are written in one atomic step, all or none, and only then attempted, exactly like an
+// onboarding's outcome (first-attempt-queue.ts). Once record() has resolved, the events are accepted: a crash
+// after that point loses none, because the outbox sweep queues any pending delivery left without a job.
 import type { DataDeletionRecord, DeliveryRecord, Store } from '../sessions/records.js'
-import type { DeliveryQueue } from './delivery-queue.js'
 import type { WebhookEvent } from './events.js'
+import type { FirstAttemptQueue } from './first-attempt-queue.js'
 import type { TokenSealer } from './token-sealer.js'
 
 export interface EventOutboxDeps {
   store: Store
   /** the bodies are sealed like the onboarding events: the deliverer opens every body the same way */
   sealer: TokenSealer
-  queue: DeliveryQueue
+  queue: FirstAttemptQueue
   retentionSeconds: number
   now: () => number
 }
@@ -24,7 +24,7 @@ export class EventOutbox {
     if (events.length === 0) return
     const { store, sealer, queue, retentionSeconds } = this.deps
     const nowIso = new Date(this.deps.now()).toISOString()
-    const delivery = (event: WebhookEvent): DeliveryRecord => ({
+    const deliveryOf = (event: WebhookEvent): DeliveryRecord => ({
       id: event.id,
       type: event.type,
       session_id: null,
@@ -35,12 +35,13 @@ export class EventOutbox {
       updated_at: nowIso,
       ...(options.requestId ? { request_id: options.requestId } : {})
     })
+    const written = events.map((event) => ({ event, delivery: deliveryOf(event) }))
     await store.recordEvents({
-      events: events.map((event) => ({ delivery: delivery(event), sealedEvent: sealer.seal(event.body, event.id) })),
+      events: written.map(({ event, delivery }) => ({ delivery, sealedEvent: sealer.seal(event.body, event.id) })),
       retentionSeconds,
       ...(options.dataDeletion ? { dataDeletion: options.dataDeletion } : {})
     })
-    // the events are stored: if queueing fails now, the outbox sweep queues them later
-    for (const event of events) await queue.add(event.id).catch(() => {})
+    // stored: each first attempt starts without waiting, and whatever cannot be attempted now is queued
+    for (const { event, delivery } of written) queue.start(delivery, event.body)
   }
 }
