@@ -2,47 +2,29 @@
 // session without a flow, the admin compares the flows, picks one with the keyboard or the mouse, and lands on
 // the (simulated) Meta dialog for that flow, then back with that flow's webhook. The same with JavaScript
 // turned off, since the page must not need it. Screenshots go to test-artifacts/sandbox/.
-import { mkdirSync } from 'node:fs'
 import t, { type Test } from 'tap'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { FLOW_NAMES, type FlowName } from '../../src/onboarding/flows.js'
-import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js'
+import { ARTIFACTS, sandboxInChromium } from './sandbox-chromium.js'
 
-const ARTIFACTS = new URL('../../test-artifacts/sandbox/', import.meta.url).pathname
-mkdirSync(ARTIFACTS, { recursive: true })
-
-/** what the simulated dialog names each sandbox configuration (src/sandbox/sandbox.ts) */
+/** what the simulated dialog names each sandbox configuration (src/sandbox/env.sandbox.ts) */
 const DIALOG_LABELS: Record<FlowName, string> = {
   business_portfolio: 'Business Portfolio onboarding',
   asset_based: 'Asset-Based onboarding',
   partner_billing: 'Partner Billing onboarding'
 }
 
-let sandbox: Sandbox
-let browser: Browser
-
-t.before(async () => {
-  sandbox = await startSandbox({ port: 0, logLevel: 'silent' })
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    // the machine's network is closed: Chromium's own background traffic is turned off
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-  })
-})
-t.teardown(async () => {
-  await browser?.close()
-  await sandbox?.close()
-})
+const env = sandboxInChromium(t)
 
 async function context (t: Test, javaScriptEnabled: boolean): Promise<BrowserContext> {
-  const ctx = await browser.newContext({ javaScriptEnabled })
+  const ctx = await env.browser.newContext({ javaScriptEnabled })
   t.teardown(() => ctx.close())
   return ctx
 }
 
 /** the partner's start page → "Let the admin choose" → the service's chooser */
 async function openChooser (t: Test, page: Page): Promise<string> {
-  await page.goto(sandbox.url)
+  await page.goto(env.sandbox.url)
   await page.click('#start-choose')
   await page.waitForURL(/\/login\/ses_[0-9a-f]{32}$/)
   t.equal(await page.locator('h1').innerText(), 'Choose how to connect your business')
@@ -53,7 +35,7 @@ async function openChooser (t: Test, page: Page): Promise<string> {
 async function atDialogOf (t: Test, page: Page, flow: FlowName) {
   await page.waitForURL(/\/dialog\/oauth\?/)
   const params = new URL(page.url()).searchParams
-  const { meta, redirectUri } = sandbox.config
+  const { meta, redirectUri } = env.sandbox.config
   t.equal(params.get('config_id'), meta.configIds[flow], `${flow}: the dialog of its configuration`)
   t.equal(params.get('client_id'), meta.appId)
   t.equal(params.get('redirect_uri'), redirectUri)
@@ -87,7 +69,7 @@ t.test('each flow chosen with the keyboard, in the order the page shows them, en
       await page.keyboard.press('Tab')
       order.push(await page.locator(':focus').getAttribute('href') ?? '')
     }
-    t.same(order.map((href) => new URL(href, sandbox.url).searchParams.get('flow')), [...FLOW_NAMES], 'focus order follows the page')
+    t.same(order.map((href) => new URL(href, env.sandbox.url).searchParams.get('flow')), [...FLOW_NAMES], 'focus order follows the page')
     for (let i = FLOW_NAMES.indexOf(flow) + 1; i < FLOW_NAMES.length; i++) await page.keyboard.press('Shift+Tab')
     const ring = await page.locator(':focus').evaluate((el) => {
       const style = el.ownerDocument.defaultView!.getComputedStyle(el)
@@ -144,12 +126,12 @@ t.test('without JavaScript: the chooser works by plain links, and a second choic
   await page.click('text=Continue with Flow 3: Partner billing')
   await atDialogOf(t, page, 'partner_billing')
   // the admin comes back and tries another flow: the first choice stands
-  const res = await page.goto(`${sandbox.config.publicBaseUrl}/login/${id}?flow=business_portfolio`)
+  const res = await page.goto(`${env.sandbox.config.publicBaseUrl}/login/${id}?flow=business_portfolio`)
   t.equal(res?.status(), 409)
   t.match(await page.locator('main').innerText(), /already chosen/)
   await page.screenshot({ path: `${ARTIFACTS}chooser-4-conflict.png`, fullPage: true })
   // the chosen flow again is a plain visit, and the login completes with its webhook
-  await page.goto(`${sandbox.config.publicBaseUrl}/login/${id}?flow=partner_billing`)
+  await page.goto(`${env.sandbox.config.publicBaseUrl}/login/${id}?flow=partner_billing`)
   await atDialogOf(t, page, 'partner_billing')
   const webhook = await finish(page)
   t.equal(webhook.flow, 'partner_billing')

@@ -1,29 +1,11 @@
 // The sandbox as a person uses it, in headless Chromium (Debian's, driven by playwright-core): each flow and
 // the cancel path clicked through page by page, and what the result page and the webhook inspector show.
 // Screenshots of every page go to test-artifacts/sandbox/ (ignored by git).
-import { mkdirSync } from 'node:fs'
 import t, { type Test } from 'tap'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js'
+import type { Page } from 'playwright-core'
+import { ARTIFACTS, sandboxInChromium } from './sandbox-chromium.js'
 
-const ARTIFACTS = new URL('../../test-artifacts/sandbox/', import.meta.url).pathname
-mkdirSync(ARTIFACTS, { recursive: true })
-
-let sandbox: Sandbox
-let browser: Browser
-
-t.before(async () => {
-  sandbox = await startSandbox({ port: 0, logLevel: 'silent' })
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    // the machine's network is closed: Chromium's own background traffic is turned off
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-  })
-})
-t.teardown(async () => {
-  await browser?.close()
-  await sandbox?.close()
-})
+const env = sandboxInChromium(t)
 
 async function shot (page: Page, name: string) {
   await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true })
@@ -40,7 +22,7 @@ async function resultWithWebhook (page: Page) {
 }
 
 async function start (t: Test, page: Page, flow: string, name: string) {
-  await page.goto(sandbox.url)
+  await page.goto(env.sandbox.url)
   t.match(await page.locator('.banner').innerText(), /Meta is simulated/, 'the start page says Meta is simulated')
   await shot(page, `${name}-1-start`)
   await page.click(`#start-${flow}`)
@@ -50,7 +32,7 @@ async function start (t: Test, page: Page, flow: string, name: string) {
 }
 
 t.test('Flow 1: continue as the admin, choose a portfolio, Pages and an ad account', async (t) => {
-  const page = await browser.newPage()
+  const page = await env.browser.newPage()
   t.teardown(() => page.close())
   await start(t, page, 'business_portfolio', 'flow1')
   t.match(await page.locator('h1').innerText(), /Continue as Alex/)
@@ -75,13 +57,13 @@ t.test('Flow 1: continue as the admin, choose a portfolio, Pages and an ad accou
   t.equal(webhook['billed ad account'], 'act_2345678901234567')
   t.match(webhook['access token'], /^EAA.{3}…/, 'the token is masked')
   t.notMatch(await page.content(), /EAA[A-Za-z0-9]{20,}/, 'and never shown whole')
-  await page.goto(sandbox.url)
+  await page.goto(env.sandbox.url)
   await shot(page, 'flow1-5-inspector')
   t.match(await page.locator('#inspector').innerText(), /880000000000002/)
 })
 
 t.test('Flow 2: Pages and ad accounts without a portfolio; a long-lived user token', async (t) => {
-  const page = await browser.newPage()
+  const page = await env.browser.newPage()
   t.teardown(() => page.close())
   await start(t, page, 'asset_based', 'flow2')
   await page.click('#continue')
@@ -102,7 +84,7 @@ t.test('Flow 2: Pages and ad accounts without a portfolio; a long-lived user tok
 })
 
 t.test('Flow 3: Pages only; the partner ad account is billed', async (t) => {
-  const page = await browser.newPage()
+  const page = await env.browser.newPage()
   t.teardown(() => page.close())
   await start(t, page, 'partner_billing', 'flow3')
   await page.click('#continue')
@@ -116,11 +98,11 @@ t.test('Flow 3: Pages only; the partner ad account is billed', async (t) => {
   t.match(outcome, /completed/)
   t.equal(webhook['business ID'], '880000000000001')
   t.equal(webhook['billed ad account'], 'act_777000000000001')
-  t.same(sandbox.meta.assetConnections.map((c) => c.assetId), ['777000000000001'])
+  t.same(env.sandbox.meta.assetConnections.map((c) => c.assetId), ['777000000000001'])
 })
 
 t.test('Cancel on the dialog: the platform hears user_denied', async (t) => {
-  const page = await browser.newPage()
+  const page = await env.browser.newPage()
   t.teardown(() => page.close())
   await start(t, page, 'business_portfolio', 'cancel')
   await page.click('#cancel')
@@ -133,9 +115,9 @@ t.test('Cancel on the dialog: the platform hears user_denied', async (t) => {
 })
 
 t.test('A problem chosen on the sandbox page: one permission too few', async (t) => {
-  const page = await browser.newPage()
+  const page = await env.browser.newPage()
   t.teardown(() => page.close())
-  await page.goto(sandbox.url)
+  await page.goto(env.sandbox.url)
   await page.selectOption('#mode', 'missing_permission')
   await page.click('#apply')
   await page.waitForSelector('#next-mode')
@@ -149,14 +131,14 @@ t.test('A problem chosen on the sandbox page: one permission too few', async (t)
   await shot(page, 'misbehave-2-result')
   t.match(outcome, /failed: missing_permissions/)
   t.match(webhook.error, /paid_marketing_messages/)
-  await page.goto(sandbox.url)
+  await page.goto(env.sandbox.url)
   t.match(await page.locator('#next-mode').innerText(), /Nothing/, 'applied once, then reset')
 })
 
 t.test('Meta\'s app callbacks from the start page: a data deletion request, marked done, and its status page', async (t) => {
-  const page = await browser.newPage()
+  const page = await env.browser.newPage()
   t.teardown(() => page.close())
-  await page.goto(sandbox.url)
+  await page.goto(env.sandbox.url)
   await page.click('#meta-data_deletion')
   await page.waitForSelector('#meta-result')
   t.match(await page.locator('#meta-result').innerText(), /answered 200/)
@@ -171,7 +153,7 @@ t.test('Meta\'s app callbacks from the start page: a data deletion request, mark
   await page.waitForURL(/\/meta\/data-deletion\//)
   t.match(await page.locator('h1').innerText(), /Your data has been deleted/)
   await shot(page, 'meta-2-status-page')
-  await page.goto(sandbox.url)
+  await page.goto(env.sandbox.url)
   await page.click('#meta-business_integration_uninstall')
   await page.waitForSelector('#meta-result')
   t.match(await page.locator('#meta-result').innerText(), /answered 200/)
