@@ -179,20 +179,22 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     retentionSeconds: config.retentionSeconds
   })
   const attempt = (eventId: string) => deliverer.attempt(eventId)
+  // one bound for every kind of attempt in this instance: first attempts, and queued ones
+  const concurrency = deps.deliveryConcurrency ?? DEFAULT_DELIVERY_CONCURRENCY
   let retries: DeliveryQueue
   if (redis) {
-    const bull = new BullDeliveryQueue({ redis, prefix: `${keyPrefix}bull`, attempt, log: app.log, webhookTimeoutMs: config.webhook.timeoutMs, concurrency: deps.deliveryConcurrency })
+    const bull = new BullDeliveryQueue({ redis, prefix: `${keyPrefix}bull`, attempt, log: app.log, webhookTimeoutMs: config.webhook.timeoutMs, concurrency })
     // ready means delivering too: wait (bounded) for the worker's own connection when Redis answers
     if (redis.status === 'ready') await bull.ready(3000)
     retries = bull
   } else {
-    retries = new InProcessDeliveryQueue(attempt, app.log, deps.deliveryConcurrency)
+    retries = new InProcessDeliveryQueue(attempt, app.log, concurrency)
   }
   const queue = new FirstAttemptQueue({
     queue: retries,
     deliver: (delivery, body) => deliverer.deliver(delivery, body),
     log: app.log,
-    maxInFlight: deps.deliveryConcurrency ?? DEFAULT_DELIVERY_CONCURRENCY
+    maxInFlight: concurrency
   })
   const sweep = new OutboxSweep({
     store,

@@ -17,7 +17,7 @@ export interface BullDeliveryQueueOptions {
   attempt: (eventId: string) => Promise<NextStep>
   log: FastifyBaseLogger
   webhookTimeoutMs: number
-  concurrency?: number
+  concurrency: number
 }
 
 interface JobData { eventId: string }
@@ -54,7 +54,7 @@ export class BullDeliveryQueue implements DeliveryQueue {
     }, {
       connection,
       prefix: o.prefix,
-      concurrency: o.concurrency ?? 32,
+      concurrency: o.concurrency,
       // an attempt outlives its lock only if the instance died: then it is made again within
       // lockDuration + stalledInterval = WEBHOOK_TIMEOUT_MS + 10 s (SPEC: within the timeout + 30 s)
       lockDuration: o.webhookTimeoutMs + 5000,

@@ -29,7 +29,7 @@ export class InProcessDeliveryQueue implements DeliveryQueue {
   constructor (
     private readonly attempt: (eventId: string) => Promise<NextStep>,
     private readonly log: FastifyBaseLogger,
-    private readonly concurrency = 16
+    private readonly concurrency: number
   ) {}
 
   health () {

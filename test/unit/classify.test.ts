@@ -171,7 +171,7 @@ t.test('a retry delay beyond what setTimeout can wait does not fire at once', as
   const delay = 2_592_000_000
   let attempts = 0
   const log = { error () {}, warn () {}, info () {} } as any
-  const queue = new InProcessDeliveryQueue(async () => { attempts++; return { next: 'done' } }, log)
+  const queue = new InProcessDeliveryQueue(async () => { attempts++; return { next: 'done' } }, log, 16)
   t.teardown(() => queue.close(0))
   const warnings: string[] = []
   const onWarning = (w: Error) => { warnings.push(w.name) }
