@@ -72,7 +72,9 @@ t.test('every route, success and error, answers what openapi.yaml documents', as
   await probe(t, h, '/v1/sessions/{id}/code', { method: 'POST', url: `/v1/sessions/${created.json().id}/code`, headers: auth, payload: { code: 'again' } })
   await probe(t, h, '/v1/sessions/{id}/code', { method: 'POST', url: `/v1/sessions/${created.json().id}/code`, headers: auth, payload: { code: '', extra: 1 } })
   await probe(t, h, '/v1/sessions/{id}', { url: `/v1/sessions/${created.json().id}`, headers: auth })
-  // a failed and a dead-lettered onboarding, then deliveries
+  // a failed and a dead-lettered onboarding, then deliveries; the code's event, sent as soon as it was
+  // decided, is received first so that it does not take the failures meant for the next one
+  await h.receiver.waitFor((e) => e.length >= 1)
   h.receiver.plan.push(500, 500)
   const denied = await onboard(h, 'business_portfolio', 'deny')
   await h.receiver.waitFor((e) => e.length >= 3)
