@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { buildApp } from '../dist/app.js'
-import { loadConfig } from '../dist/config.js'
-import { TokenSealer } from '../dist/webhooks/token-sealer.js'
+import { loadConfig } from '../dist/config/config.js'
+import { TokenSealer } from '../dist/lib/token-sealer.js'
 
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const THROUGHPUT_EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000)
@@ -68,7 +68,7 @@ async function drain (app, count, label) {
     await new Promise((resolve) => setTimeout(resolve, 100))
     const rss = process.memoryUsage().rss
     peakRss = Math.max(peakRss, rss)
-    const { pending } = await app.store.deliveryStats()
+    const { pending } = await app.stores.deliveries.deliveryStats()
     const done = count - pending
     if (samples.length === 0 || done - samples[samples.length - 1].done >= count / 10 || pending === 0) samples.push({ done, rss })
     if (pending === 0) break

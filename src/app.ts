@@ -1,44 +1,32 @@
 // buildApp(config, deps): the whole service, without listening. Tests build it with their own Redis prefix,
-// undici dispatcher and log stream; server.ts builds it from the environment.
+// undici dispatcher and log stream; server.ts builds it from the environment. The app is named plugins in the
+// order they depend on each other (metrics, store, delivery, onboarding), then the route groups, each with its
+// own hooks: docs/architecture.md draws the layers.
 import cookie from '@fastify/cookie'
-import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type RouteOptions } from 'fastify'
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import type { Redis } from 'ioredis'
 import type { DestinationStream } from 'pino'
 import type { Dispatcher } from 'undici'
-import type { Config } from './config.js'
+import type { Config } from './config/config.js'
 import { errorHandler, sendProblem, toProblem } from './http/error-handler.js'
-import { loggerOptions, registerRequestLog, requestId } from './http/plugins/request-log.js'
-import { registerApiAuth } from './http/plugins/api-auth.js'
-import { apiKeyBucket, registerRateLimit } from './http/plugins/rate-limit.js'
+import apiAuth from './http/plugins/api-auth.js'
+import closing from './http/plugins/closing.js'
+import rateLimit, { apiKeyBucket } from './http/plugins/rate-limit.js'
+import requestLog, { loggerOptions, requestId } from './http/plugins/request-log.js'
 import securityHeaders from './http/plugins/security-headers.js'
 import { browserRoutes } from './http/routes/browser-routes.js'
-import { operatorRoutes } from './http/routes/operator-routes.js'
-import { deliveryRoutes } from './http/routes/delivery-routes.js'
 import { dataDeletionApiRoutes, dataDeletionPageRoutes } from './http/routes/data-deletion-routes.js'
+import { deliveryRoutes } from './http/routes/delivery-routes.js'
 import { metaSignedRequestRoutes } from './http/routes/meta-signed-request-routes.js'
 import { metaWebhookRoutes } from './http/routes/meta-webhook-routes.js'
-import { DataDeletions } from './data-deletion/data-deletions.js'
+import { operatorRoutes } from './http/routes/operator-routes.js'
 import { sessionRoutes } from './http/routes/session-routes.js'
-import { MetaClient } from './meta/meta-client.js'
-import { createMetrics } from './metrics.js'
-import { Onboarding } from './onboarding/onboarding.js'
-import { ProblemError } from './problems.js'
-import { MemoryStore } from './sessions/memory-store.js'
-import type { Store } from './sessions/records.js'
-import { closeRedis, connectRedis, createRedisClient } from './sessions/redis-client.js'
-import { RedisStore } from './sessions/redis-store.js'
-import { Sessions } from './sessions/sessions.js'
-import { Deliverer } from './webhooks/deliverer.js'
-import { BullDeliveryQueue } from './webhooks/bullmq-delivery-queue.js'
-import { Deliveries } from './webhooks/deliveries.js'
-import { EventOutbox } from './webhooks/event-outbox.js'
-import { InProcessDeliveryQueue, type DeliveryQueue } from './webhooks/delivery-queue.js'
-import { FirstAttemptQueue } from './webhooks/first-attempt-queue.js'
-import { OutboxSweep } from './webhooks/outbox-sweep.js'
-import { WebhookSender } from './webhooks/webhook-sender.js'
-import { WebhookSigner } from './webhooks/signer.js'
-import { TokenSealer } from './webhooks/token-sealer.js'
+import { ProblemError } from './lib/problems.js'
+import delivery from './plugins/delivery-plugin.js'
+import metrics from './plugins/metrics-plugin.js'
+import onboarding from './plugins/onboarding-plugin.js'
+import store from './plugins/store-plugin.js'
 
 export interface AppDeps {
   /** an existing Redis client (the app does not close it); default: one made from REDIS_URL */
@@ -58,39 +46,16 @@ export interface AppDeps {
   deliveryConcurrency?: number
   /** a line shown on every HTML page (the sandbox says that Meta is simulated) */
   pageNotice?: string
+  /** told of every route as it is added (the openapi test compares them with openapi.yaml) */
+  onRoute?: (route: RouteOptions) => void
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
-    store: Store
-    deliveryQueue: DeliveryQueue
-    outboxSweep: OutboxSweep
-    /** every route served, as method + pattern: what openapi.yaml is checked against */
-    routeTable: Array<{ method: string; url: string }>
+    /** the line every HTML page shows above its content, if any */
     pageNotice: string | null
   }
 }
-
-interface OpenedStore { store: Store; redis?: Redis; close: () => Promise<void> }
-
-async function openStore (config: Config, deps: AppDeps, keyPrefix: string, app: FastifyInstance): Promise<OpenedStore> {
-  if (deps.redis) return { store: new RedisStore(deps.redis, keyPrefix), redis: deps.redis, close: async () => {} }
-  if (config.redisUrl) {
-    const redis = createRedisClient(config.redisUrl)
-    redis.on('error', (err) => app.log.warn({ err: { type: err.name, message: err.message } }, 'redis connection error'))
-    if (!await connectRedis(redis)) app.log.error('Redis does not answer at start-up; /readyz reports 503 until it does')
-    return { store: new RedisStore(redis, keyPrefix), redis, close: () => closeRedis(redis) }
-  }
-  app.log.warn('REDIS_URL is unset: using the in-process store (single instance, nothing survives a restart)')
-  const store = new MemoryStore()
-  return { store, close: () => store.close() }
-}
-
-// A delivery left without a job by an instance that died is queued again by the sweep within
-// WEBHOOK_TIMEOUT_MS + margin + interval = the timeout + 15 s (SPEC §5: within the timeout + 30 s).
-const SWEEP_INTERVAL_MS = 10_000
-const SWEEP_MARGIN_MS = 5000
-const DEFAULT_DELIVERY_CONCURRENCY = 32
 
 /** no route of ours needs more: a login URL is under 100 bytes, Meta's callback under 1 KiB */
 const MAX_URL_BYTES = 8192
@@ -140,123 +105,51 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   app.setSerializerCompiler(serializerCompiler)
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler((request, reply) => sendProblem(notFound(request.method, request.url, false), request, reply, isBrowserPath(request.url)))
-
-  const routeTable: Array<{ method: string; url: string }> = []
-  app.decorate('routeTable', routeTable)
   app.decorate('pageNotice', deps.pageNotice ?? null)
-  app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url })
-  })
+  if (deps.onRoute) app.addHook('onRoute', deps.onRoute)
 
   // the first hook: an oversized URL is refused before anything parses or stores it
   app.addHook('onRequest', async (request) => {
     if (request.url.length > MAX_URL_BYTES) throw new ProblemError('uri_too_long', `The URL is longer than ${MAX_URL_BYTES} bytes`)
   })
 
-  const metrics = createMetrics(now)
-  registerRequestLog(app, metrics)
+  await app.register(metrics, { now })
+  await app.register(requestLog, { metrics: app.metrics })
   await app.register(securityHeaders, { hsts: config.secureCookies })
   await app.register(cookie, { secret: config.cookieSecret })
-
-  const { store, redis, close: closeStore } = await openStore(config, deps, keyPrefix, app)
-  const sealer = new TokenSealer(config.tokenEncryptionKeys)
-  const meta = new MetaClient({ ...config.meta, dispatcher: deps.dispatcher, metrics, now })
-  const sender = new WebhookSender({
-    url: config.webhook.url,
-    timeoutMs: config.webhook.timeoutMs,
-    signer: new WebhookSigner(config.webhook.secrets),
+  await app.register(closing)
+  // registered in this order, closed in the reverse: the store outlives the deliveries that use it
+  await app.register(store, { config, redis: deps.redis, keyPrefix })
+  await app.register(delivery, {
+    config,
+    keyPrefix,
     dispatcher: deps.dispatcher,
-    now
-  })
-  const deliverer = new Deliverer({
-    store,
-    sealer,
-    sender,
-    metrics,
     now,
-    log: app.log,
-    retryScheduleMs: config.webhook.retryScheduleMs,
-    retentionSeconds: config.retentionSeconds
+    concurrency: deps.deliveryConcurrency,
+    drainTimeoutMs: deps.drainTimeoutMs,
+    sweepIntervalMs: deps.sweepIntervalMs,
+    sweepMinAgeMs: deps.sweepMinAgeMs
   })
-  const attempt = (eventId: string) => deliverer.attempt(eventId)
-  // one bound for every kind of attempt in this instance: first attempts, and queued ones
-  const concurrency = deps.deliveryConcurrency ?? DEFAULT_DELIVERY_CONCURRENCY
-  let retries: DeliveryQueue
-  if (redis) {
-    const bull = new BullDeliveryQueue({ redis, prefix: `${keyPrefix}bull`, attempt, log: app.log, webhookTimeoutMs: config.webhook.timeoutMs, concurrency })
-    // ready means delivering too: wait (bounded) for the worker's own connection when Redis answers
-    if (redis.status === 'ready') await bull.ready(3000)
-    retries = bull
-  } else {
-    retries = new InProcessDeliveryQueue(attempt, app.log, concurrency)
-  }
-  const queue = new FirstAttemptQueue({
-    queue: retries,
-    deliver: (delivery, body) => deliverer.deliver(delivery, body),
-    log: app.log,
-    maxInFlight: concurrency
-  })
-  const sweep = new OutboxSweep({
-    store,
-    queue,
-    log: app.log,
-    retentionSeconds: config.retentionSeconds,
-    intervalMs: deps.sweepIntervalMs ?? SWEEP_INTERVAL_MS,
-    // older than any first attempt still in flight (see first-attempt-queue.ts)
-    minAgeMs: deps.sweepMinAgeMs ?? config.webhook.timeoutMs + SWEEP_MARGIN_MS,
-    now,
-    onExpired: (flow) => metrics.sessions.inc({ flow, outcome: 'expired', error: '' })
-  })
-  metrics.queue.source = () => store.deliveryStats()
-  const sessions = new Sessions(config, store, metrics, now)
-  const deliveries = new Deliveries(store, queue, config.retentionSeconds, now)
-  const onboarding = new Onboarding({ config, store, sessions, meta, sealer, deliveries: queue, metrics, now })
-  const outbox = new EventOutbox({ store, sealer, queue, retentionSeconds: config.retentionSeconds, now })
-  const dataDeletions = new DataDeletions({ config, store, outbox, now })
-  app.decorate('store', store)
-  app.decorate('deliveryQueue', queue)
-  app.decorate('outboxSweep', sweep)
-  app.addHook('onReady', async () => { sweep.start() })
+  await app.register(onboarding, { config, dispatcher: deps.dispatcher, now })
+  await registerRoutes(app, config, keyPrefix, now)
+  return app
+}
 
-  let shuttingDown = false
-  app.addHook('preClose', async () => { shuttingDown = true })
-  // a request that was in flight when closing began ends its connection with its answer: a kept-alive
-  // socket would otherwise hold close() open for the whole keep-alive timeout
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (shuttingDown) reply.header('connection', 'close')
-    return payload
-  })
-  // in this order: nothing new is queued, attempts in flight end (bounded), then the store goes
-  app.addHook('onClose', async () => {
-    await sweep.stop()
-    await queue.close(deps.drainTimeoutMs ?? config.webhook.timeoutMs)
-    app.log.info('webhook attempts drained')
-    await closeStore()
-    app.log.info('store closed')
-  })
-
-  await app.register(operatorRoutes, { store, queue, metrics, isShuttingDown: () => shuttingDown })
+async function registerRoutes (app: FastifyInstance, config: Config, keyPrefix: string, now: () => number): Promise<void> {
+  const { redis, stores, delivery: { outbox, deliveries, health }, onboarding: { sessions, logins, dataDeletions } } = app
+  await app.register(operatorRoutes, { store: stores, queue: { health }, metrics: app.metrics, isShuttingDown: app.isClosing })
 
   await app.register(async function browser (scope) {
-    await registerRateLimit(scope, {
-      perMinute: config.rateLimit.browserPerMinute,
-      nameSpace: `${keyPrefix}rl:browser:`,
-      redis,
-      key: (request) => request.ip
-    })
-    await scope.register(browserRoutes, { onboarding, secureCookies: config.secureCookies, redirectUri: config.redirectUri })
+    await scope.register(rateLimit, { perMinute: config.rateLimit.browserPerMinute, nameSpace: `${keyPrefix}rl:browser:`, redis, key: (request) => request.ip })
+    await scope.register(browserRoutes, { onboarding: logins, secureCookies: config.secureCookies, redirectUri: config.redirectUri })
   })
 
   await app.register(async function partnerApi (scope) {
-    await registerRateLimit(scope, {
-      perMinute: config.rateLimit.apiPerMinute,
-      nameSpace: `${keyPrefix}rl:api:`,
-      redis,
-      key: apiKeyBucket
-    })
-    registerApiAuth(scope, config.partnerApiKeys)
+    // limited before authentication, so a brute force of API keys is limited too
+    await scope.register(rateLimit, { perMinute: config.rateLimit.apiPerMinute, nameSpace: `${keyPrefix}rl:api:`, redis, key: apiKeyBucket })
+    await scope.register(apiAuth, { keys: config.partnerApiKeys })
     scope.addHook('onRequest', async (_request, reply) => { reply.header('cache-control', 'no-store') })
-    await scope.register(sessionRoutes, { sessions, onboarding })
+    await scope.register(sessionRoutes, { sessions, onboarding: logins })
     await scope.register(deliveryRoutes, { deliveries })
     await scope.register(dataDeletionApiRoutes, { dataDeletions })
   })
@@ -278,14 +171,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
 
   // the status page a person opens from Meta: limited per IP like the browser routes, with its own counter
   await app.register(async function dataDeletionPage (scope) {
-    await registerRateLimit(scope, {
-      perMinute: config.rateLimit.browserPerMinute,
-      nameSpace: `${keyPrefix}rl:deletion-page:`,
-      redis,
-      key: (request) => request.ip
-    })
+    await scope.register(rateLimit, { perMinute: config.rateLimit.browserPerMinute, nameSpace: `${keyPrefix}rl:deletion-page:`, redis, key: (request) => request.ip })
     await scope.register(dataDeletionPageRoutes, { dataDeletions })
   })
-
-  return app
 }

@@ -2,7 +2,7 @@
 // in-flight requests and webhook attempts, bounded), a second signal or the bound exits at once.
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
-import { ConfigError, loadConfig } from './config.js'
+import { ConfigError, loadConfig } from './config/config.js'
 
 let config
 try {
@@ -18,7 +18,7 @@ try {
 const app = await buildApp(config)
 
 closeWithGrace({ delay: config.webhook.timeoutMs + 5000 }, async ({ signal, err }) => {
-  if (err) app.log.error({ err: { type: err.name, message: err.message } }, 'closing after an uncaught error')
+  if (err) app.log.error({ err }, 'closing after an uncaught error')
   else app.log.info({ signal }, 'closing')
   await app.close()
 })
@@ -26,6 +26,6 @@ closeWithGrace({ delay: config.webhook.timeoutMs + 5000 }, async ({ signal, err 
 try {
   await app.listen({ port: config.port, host: config.host })
 } catch (err) {
-  app.log.error({ err: { type: (err as Error).name, message: (err as Error).message } }, 'could not listen')
+  app.log.error({ err }, 'could not listen')
   process.exit(1)
 }

@@ -6,7 +6,7 @@ import { createServer, connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
-import { ConfigError, loadConfig } from '../src/config.js'
+import { ConfigError, loadConfig } from '../src/config/config.js'
 import { API_KEY, APP_SECRET, testEnv, WEBHOOK_SECRET } from './helper.js'
 
 const SIM = { url: 'http://127.0.0.1:9' }

@@ -1,7 +1,7 @@
 // README.md and .env.example must describe every variable the code reads, and nothing it does not.
 import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { CONFIG_VARIABLES, loadConfig } from '../src/config.js'
+import { CONFIG_VARIABLES, loadConfig } from '../src/config/config.js'
 
 const read = (name: string) => readFileSync(new URL(`../${name}`, import.meta.url), 'utf8')
 

@@ -8,9 +8,10 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { Redis } from 'ioredis'
 import { Webhook } from 'standardwebhooks'
 import { buildApp, type AppDeps } from '../src/app.js'
-import { loadConfig, type Config } from '../src/config.js'
-import type { FlowName } from '../src/onboarding/flows.js'
+import { loadConfig, type Config } from '../src/config/config.js'
+import type { FlowName } from '../src/flows/flows.js'
 import { MetaSimulator, type SimulatedGrant } from '../src/sandbox/meta-simulator.js'
+import type { Stores } from '../src/store/stores.js'
 
 type Test = { teardown: (fn: () => unknown) => void }
 
@@ -136,6 +137,10 @@ export interface Harness {
   redis: Redis
   prefix: string
   logs: LogCapture
+  /** the app's stores, as its plugins share them */
+  stores: Stores
+  /** every route the app serves, as method and pattern (HEAD aside) */
+  routes: Array<{ method: string; url: string }>
 }
 
 export interface HarnessOptions {
@@ -231,8 +236,12 @@ export async function build (t: Test, options: HarnessOptions = {}): Promise<Har
   t.teardown(() => deleteKeys(redis, prefix))
   const config = loadConfig(testEnv(sim, receiver.url, { ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}), ...options.env }))
   const logs = new LogCapture()
+  const routes: Harness['routes'] = []
   const app = await buildApp(config, {
     logStream: logs,
+    onRoute: (route) => {
+      for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url })
+    },
     drainTimeoutMs: 500,
     ...(options.memory ? {} : options.redisUrl ? { redisKeyPrefix: prefix } : { redis, redisKeyPrefix: prefix }),
     ...options.deps
@@ -243,7 +252,7 @@ export async function build (t: Test, options: HarnessOptions = {}): Promise<Har
     const leaked = leakedSecrets(logs.text, knownSecrets({ config, sim }))
     if (leaked.length > 0) throw new Error(`secrets found in the logs: ${leaked.join(', ')}`)
   })
-  return { app, config, sim, receiver, redis, prefix, logs }
+  return { app, config, sim, receiver, redis, prefix, logs, stores: app.stores, routes }
 }
 
 export const auth = { authorization: `Bearer ${API_KEY}` }

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import type { InjectOptions } from 'fastify'
 import t from 'tap'
 import { parse } from 'yaml'
-import { PROBLEMS } from '../src/problems.js'
+import { PROBLEMS } from '../src/lib/problems.js'
 import { build } from './helper.js'
 
 const spec = parse(readFileSync(new URL('../openapi.yaml', import.meta.url), 'utf8'))
@@ -12,7 +12,7 @@ const METHODS = ['get', 'post', 'put', 'patch', 'delete']
 
 t.test('every route of the app is in openapi.yaml, and every operation of the file is served', async (t) => {
   const h = await build(t)
-  const served = new Set(h.app.routeTable.map((r) => `${r.method} ${r.url.replace(/:([A-Za-z_]+)/g, '{$1}')}`))
+  const served = new Set(h.routes.map((r) => `${r.method} ${r.url.replace(/:([A-Za-z_]+)/g, '{$1}')}`))
   const documented = new Set<string>()
   for (const [path, item] of Object.entries<Record<string, unknown>>(spec.paths)) {
     for (const method of METHODS) if (item[method]) documented.add(`${method.toUpperCase()} ${path}`)

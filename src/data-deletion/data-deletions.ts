@@ -1,19 +1,23 @@
-// Meta's data deletion callback (SPEC §6): each request is recorded under a confirmation code together with
+// Meta's data deletion callback: each request is recorded under a confirmation code together with
 // the `meta.data_deletion_requested` event (one atomic write), the person can follow it on a status page, and
 // the partner platform marks it completed once it has deleted the data. "Acknowledged" is the moment the
 // partner answered the event's webhook with 2xx, read from the event's delivery.
-import type { Config } from '../config.js'
+import type { Config } from '../config/config.js'
+import { ProblemError } from '../lib/problems.js'
 import { verifySignedRequest } from '../meta/signed-request.js'
-import { ProblemError } from '../problems.js'
-import type { DataDeletionRecord, Store } from '../sessions/records.js'
-import type { EventOutbox } from '../webhooks/event-outbox.js'
+import type { Outbox } from '../outbox/outbox.js'
+import type { DataDeletionStore } from '../store/data-deletion-store.js'
+import type { DeliveryStore } from '../store/delivery-store.js'
+import type { DataDeletionRecord } from '../store/records.js'
 import { dataDeletionRequestedEvent } from '../webhooks/meta-events.js'
 import { CONFIRMATION_CODE, newConfirmationCode } from './confirmation-code.js'
 
 export interface DataDeletionsDeps {
   config: Pick<Config, 'publicBaseUrl' | 'retentionSeconds'> & { meta: Pick<Config['meta'], 'appSecret'> }
-  store: Store
-  outbox: EventOutbox
+  store: DataDeletionStore
+  /** the request's event: its delivery says when the partner acknowledged it */
+  deliveries: Pick<DeliveryStore, 'getDelivery'>
+  outbox: Outbox
   now: () => number
 }
 
@@ -51,7 +55,7 @@ export class DataDeletions {
       acknowledged_at: null,
       completed_at: null
     }
-    await outbox.record([event], { dataDeletion: record, ...(requestId ? { requestId } : {}) })
+    await outbox.recordEvents([event], { dataDeletion: record, requestId })
     return { url: this.statusUrl(code), confirmation_code: code }
   }
 
@@ -84,7 +88,7 @@ export class DataDeletions {
 
   async #acknowledgedAt (record: DataDeletionRecord): Promise<string | null> {
     if (record.acknowledged_at) return record.acknowledged_at
-    const delivery = await this.deps.store.getDelivery(record.event_id)
+    const delivery = await this.deps.deliveries.getDelivery(record.event_id)
     // a delivered delivery is written once, when the partner answered 2xx: its updated_at is that moment
     return delivery?.status === 'delivered' ? delivery.updated_at : null
   }

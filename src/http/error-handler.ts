@@ -1,7 +1,7 @@
 // One error handler for every route: problem+json for the API, a small HTML page for browser routes
 // (route config `html: true`). 5xx details stay in the log; the client gets a generic message.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { ProblemError, StoreUnavailableError, type FieldError } from '../problems.js'
+import { ProblemError, StoreUnavailableError, type FieldError } from '../lib/problems.js'
 import { CONTENT_SECURITY_POLICY, htmlPage } from './html.js'
 
 declare module 'fastify' {
@@ -68,8 +68,8 @@ export function sendProblem (problem: ProblemError, request: FastifyRequest, rep
 export function errorHandler (err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const problem = toProblem(err)
   if (problem.statusCode >= 500) {
-    // name and message only: a stack or cause could carry a URL with a token
-    request.log.error({ err: { type: err.name, message: err.message, code: (err as FastifyError).code } }, 'request failed')
+    // name, message and code only (the logger's err serializer): a stack or cause could carry a URL with a token
+    request.log.error({ err }, 'request failed')
   }
   return sendProblem(problem, request, reply)
 }

@@ -1,7 +1,7 @@
 // The body of a Meta Webhooks notification, read only after its signature was checked:
 // `{"object": "application", "entry": [{"id": "…", "time": 1700000000, "changes": [{"field": "…", "value": …}]}]}`.
 // Each change becomes one event for the partner platform; `value` is passed on as Meta sent it.
-import { ProblemError } from '../problems.js'
+import { ProblemError } from '../lib/problems.js'
 
 export interface AppWebhookChange {
   object: string

@@ -1,5 +1,3 @@
-import type { FlowDefinition } from '../onboarding/flows.js'
-
 export interface DialogUrlInput {
   dialogUrl: string
   graphVersion: string
@@ -7,7 +5,8 @@ export interface DialogUrlInput {
   redirectUri: string
   state: string
   configId: string
-  flow: FlowDefinition
+  /** true for system-user (SUAT) configurations only */
+  overrideDefaultResponseType: boolean
 }
 
 /**
@@ -22,6 +21,6 @@ export function buildDialogUrl (input: DialogUrlInput): string {
   url.searchParams.set('state', input.state)
   url.searchParams.set('config_id', input.configId)
   url.searchParams.set('response_type', 'code')
-  if (input.flow.overrideDefaultResponseType) url.searchParams.set('override_default_response_type', 'true')
+  if (input.overrideDefaultResponseType) url.searchParams.set('override_default_response_type', 'true')
   return url.href
 }

@@ -1,5 +1,5 @@
-// What can go wrong with one call to Meta, and whether it is worth trying again (SPEC §4).
-import type { MetaEndpoint } from '../metrics.js'
+// What can go wrong with one call to Meta, and whether it is worth trying again.
+import type { MetaEndpoint } from './meta-endpoints.js'
 
 export interface GraphError {
   message?: string

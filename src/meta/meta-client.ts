@@ -1,7 +1,8 @@
 // The Meta calls of SPEC §4, in the order the pipeline makes them. The code exchange is made once and never
 // retried (a code is single-use); the calls after it share one time budget and retry transient failures.
 import type { Dispatcher } from 'undici'
-import type { Metrics, MetaEndpoint } from '../metrics.js'
+import type { Metrics } from '../observability/metrics.js'
+import type { MetaEndpoint } from './meta-endpoints.js'
 import { appsecretProof } from './appsecret-proof.js'
 import { MetaCallError } from './meta-call-error.js'
 import { callMeta } from './meta-transport.js'

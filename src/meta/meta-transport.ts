@@ -1,7 +1,8 @@
 // One HTTP call to Meta over undici, with its own timeout, its latency recorded, and every failure turned
 // into a MetaCallError. Nothing here logs: URLs and bodies carry tokens and the app secret.
 import { request, type Dispatcher } from 'undici'
-import type { Metrics, MetaEndpoint } from '../metrics.js'
+import type { Metrics } from '../observability/metrics.js'
+import type { MetaEndpoint } from './meta-endpoints.js'
 import { MetaCallError, type GraphError } from './meta-call-error.js'
 
 const MAX_RESPONSE_BYTES = 1024 * 1024

@@ -2,7 +2,7 @@
 // `base64url(signature).base64url(payload)`, the signature being HMAC-SHA256 of the payload segment exactly as
 // received, keyed by the app secret. Nothing in the payload is trusted before the signature is checked.
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { ProblemError } from '../problems.js'
+import { ProblemError } from '../lib/problems.js'
 
 export interface SignedRequestPayload {
   /** the app-scoped ID of the person (digits) */

@@ -1,8 +1,8 @@
-// The checks of SPEC §4 that decide whether a token fits the flow the admin was sent to, in the order SPEC
-// gives: flow_mismatch, then missing_permissions, then missing_assets. Pure functions: the pipeline feeds
-// them what Meta said.
+// The checks that decide whether a token fits the flow the admin was sent to, in the contract's order:
+// flow_mismatch, then missing_permissions, then missing_assets. Pure functions: the pipeline feeds them what
+// Meta said.
+import { needsBusinessAdAccount, type FlowDefinition } from '../flows/flows.js'
 import type { TokenInfo } from '../meta/meta-client.js'
-import type { FlowDefinition } from './flows.js'
 import { OnboardingFailure } from './onboarding-failure.js'
 
 /**
@@ -38,7 +38,7 @@ export function checkPermissions (flow: FlowDefinition, scopes: readonly string[
 
 export function checkAssets (flow: FlowDefinition, pageIds: readonly string[], adAccountIds: readonly string[]): void {
   if (pageIds.length === 0) throw new OnboardingFailure('missing_assets', 'The admin did not grant any Facebook Page')
-  if (flow.needsAdAccount && adAccountIds.length === 0) {
+  if (needsBusinessAdAccount(flow) && adAccountIds.length === 0) {
     throw new OnboardingFailure('missing_assets', 'The admin did not grant any ad account')
   }
 }

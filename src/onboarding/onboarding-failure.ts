@@ -1,5 +1,5 @@
 import type { MetaCallError } from '../meta/meta-call-error.js'
-import type { OnboardingError, OnboardingErrorCode } from '../sessions/records.js'
+import type { OnboardingError, OnboardingErrorCode } from '../store/records.js'
 
 /** A decided failure of an onboarding: it becomes the session's `error` and an `onboarding.failed` event. */
 export class OnboardingFailure extends Error {

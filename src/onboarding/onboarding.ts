@@ -1,30 +1,32 @@
 // The browser's way through an onboarding: login (state + dialog), callback (state check, pipeline,
-// outcome) and the JS SDK's code submitted by the partner's back end (SPEC §3).
-import type { Config } from '../config.js'
-import { SECRET_TOKEN, newSecretToken, sha256 } from '../ids.js'
+// outcome) and the JS SDK's code submitted by the partner's back end.
+import type { Config } from '../config/config.js'
+import { FLOWS, type FlowName } from '../flows/flows.js'
+import { SECRET_TOKEN, newSecretToken, sha256 } from '../lib/ids.js'
+import { ProblemError } from '../lib/problems.js'
 import { buildDialogUrl } from '../meta/dialog-url.js'
 import type { MetaClient } from '../meta/meta-client.js'
-import type { Metrics } from '../metrics.js'
-import { ProblemError } from '../problems.js'
-import { allowedFlows, isChosen, type ChosenSession, type DeliveryRecord, type OnboardingError, type SessionRecord, type Store } from '../sessions/records.js'
-import { sessionStatus, type Sessions } from '../sessions/sessions.js'
+import type { Metrics } from '../observability/metrics.js'
+import type { Outbox } from '../outbox/outbox.js'
+import { sessionStatus } from '../sessions/session-status.js'
+import type { Sessions } from '../sessions/sessions.js'
+import type { TokenVault } from '../sessions/token-vault.js'
+import { allowedFlows, isChosen, type ChosenSession, type OnboardingError, type SessionRecord } from '../store/records.js'
+import type { SessionStore } from '../store/session-store.js'
 import { completedEvent, failedEvent, type WebhookEvent } from '../webhooks/events.js'
-import type { FirstAttemptQueue } from '../webhooks/first-attempt-queue.js'
-import type { TokenSealer } from '../webhooks/token-sealer.js'
-import { FLOWS, type FlowName } from './flows.js'
 import { OnboardingFailure } from './onboarding-failure.js'
-import { runOnboarding } from './pipeline.js'
+import { runOnboarding, type OnboardingSuccess } from './pipeline.js'
 
-/** a state lives at most ten minutes (SPEC §3) */
+/** a state lives at most ten minutes */
 export const STATE_TTL_SECONDS = 600
 
 export interface OnboardingDeps {
   config: Config
-  store: Store
+  store: SessionStore
   sessions: Sessions
   meta: MetaClient
-  sealer: TokenSealer
-  deliveries: FirstAttemptQueue
+  tokens: TokenVault
+  outbox: Outbox
   metrics: Metrics
   now: () => number
 }
@@ -34,7 +36,7 @@ export interface LoginDenial { error: string; error_reason?: string | undefined;
 
 export type LoginAnswer = { code: string; redirectUri: string | undefined } | { denial: LoginDenial }
 
-/** what GET /login/{id} does next: send the browser to Meta, or let the admin choose the flow first (SPEC §6) */
+/** what GET /login/{id} does next: send the browser to Meta, or let the admin choose the flow first */
 export type LoginStep =
   | { kind: 'dialog'; url: string }
   | { kind: 'chooser'; session: SessionRecord; flows: FlowName[] }
@@ -85,7 +87,7 @@ export class Onboarding {
         redirectUri: config.redirectUri,
         state,
         configId: session.config_id,
-        flow: FLOWS[session.flow]
+        overrideDefaultResponseType: FLOWS[session.flow].dialog.overrideDefaultResponseType
       })
     }
   }
@@ -155,7 +157,7 @@ export class Onboarding {
     }
   }
 
-  async #outcome (session: ChosenSession, answer: LoginAnswer): Promise<OnboardingFailure | Awaited<ReturnType<typeof runOnboarding>>> {
+  async #outcome (session: ChosenSession, answer: LoginAnswer): Promise<OnboardingFailure | OnboardingSuccess> {
     if ('denial' in answer) return denialFailure(answer.denial)
     try {
       return await runOnboarding(this.deps, session, answer.code, answer.redirectUri)
@@ -165,9 +167,9 @@ export class Onboarding {
     }
   }
 
-  /** the outbox rule: outcome, delivery and sealed event are written together, then the first attempt starts */
-  async #decide (session: ChosenSession, outcome: OnboardingFailure | Awaited<ReturnType<typeof runOnboarding>>, requestId?: string): Promise<SessionRecord> {
-    const { store, sealer, config, deliveries, metrics } = this.deps
+  /** the outcome and its event, through the outbox: written together, then the first attempt starts */
+  async #decide (session: ChosenSession, outcome: OnboardingFailure | OnboardingSuccess, requestId?: string): Promise<SessionRecord> {
+    const { outbox, metrics } = this.deps
     const now = this.deps.now()
     const nowIso = new Date(now).toISOString()
     let event: WebhookEvent
@@ -180,10 +182,8 @@ export class Onboarding {
       event = completedEvent(session, outcome.result, outcome.accessToken, now)
       decided = { ...session, status: 'completed', completed_at: nowIso, result: outcome.result, event_id: event.id }
     }
-    const delivery: DeliveryRecord = { id: event.id, type: event.type, session_id: session.id, status: 'pending', attempts: 0, last_error: null, created_at: nowIso, updated_at: nowIso, ...(requestId ? { request_id: requestId } : {}) }
-    await store.recordOutcome({ session: decided, delivery, sealedEvent: sealer.seal(event.body, event.id), retentionSeconds: config.retentionSeconds })
     // stored: from here the event survives anything, and its first attempt starts without waiting
-    deliveries.start(delivery, event.body)
+    await outbox.recordOutcome(decided, event, { requestId })
     metrics.sessions.inc({ flow: session.flow, outcome: decided.status, error: decided.error?.code ?? '' })
     return decided
   }

@@ -1,25 +1,24 @@
-// exchange → seal → inspect → classify → follow-up → result (SPEC §4). Throws an OnboardingFailure for every
-// decided failure; anything else (the store not answering) propagates and the login stays pending.
-import type { Config } from '../config.js'
+// exchange → keep the token sealed → inspect → classify → follow-up → result. Throws an OnboardingFailure for
+// every decided failure; anything else (the store not answering) propagates and the login stays pending.
+import type { Config } from '../config/config.js'
+import { FLOWS, needsBusinessAdAccount, type FlowDefinition } from '../flows/flows.js'
 import { MetaCallError } from '../meta/meta-call-error.js'
 import type { Budget, MetaClient, TokenInfo } from '../meta/meta-client.js'
-import type { ChosenSession, SessionResult, Store } from '../sessions/records.js'
-import type { TokenSealer } from '../webhooks/token-sealer.js'
+import type { TokenVault } from '../sessions/token-vault.js'
+import type { ChosenSession, SessionResult } from '../store/records.js'
 import { checkAssets, checkBusiness, checkPermissions, checkTokenKind, normalizeIds } from './classify.js'
-import { FLOWS, type FlowDefinition } from './flows.js'
 import { OnboardingFailure } from './onboarding-failure.js'
 
 export interface PipelineDeps {
   meta: MetaClient
-  store: Store
-  sealer: TokenSealer
-  config: Config
+  tokens: TokenVault
+  config: Pick<Config, 'meta'>
   now: () => number
 }
 
 export interface OnboardingSuccess { result: SessionResult; accessToken: string }
 
-/** turns a Meta failure of one step into the failure code SPEC §4 gives that step */
+/** turns a Meta failure of one step into the failure code of that step */
 async function step<T> (code: 'token_invalid' | 'asset_connection_failed', message: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call()
@@ -45,7 +44,7 @@ async function grantedAssets (deps: PipelineDeps, flow: FlowDefinition, token: s
   // example has none), they are read with the token instead
   const pages = info.targetIds.get('pages_messaging') ??
     await step('token_invalid', 'Meta refused to list the granted Pages', () => deps.meta.listAssets(token, 'accounts', budget))
-  const adAccounts = info.targetIds.get('ads_management') ?? (flow.needsAdAccount
+  const adAccounts = info.targetIds.get('ads_management') ?? (needsBusinessAdAccount(flow)
     ? await step('token_invalid', 'Meta refused to list the granted ad accounts', () => deps.meta.listAssets(token, 'adaccounts', budget))
     : [])
   return { pageIds: normalizeIds(pages), adAccountIds: normalizeIds(adAccounts, 'act_') }
@@ -53,11 +52,11 @@ async function grantedAssets (deps: PipelineDeps, flow: FlowDefinition, token: s
 
 export async function runOnboarding (deps: PipelineDeps, session: ChosenSession, code: string, redirectUri: string | undefined): Promise<OnboardingSuccess> {
   const flow = FLOWS[session.flow]
-  const { meta, store, sealer, config } = deps
+  const { meta, tokens, config } = deps
   const exchanged = await exchange(deps, code, redirectUri)
   let token = exchanged.accessToken
-  // the outbox rule: the token exists only sealed in the store from here on, before any further step
-  await store.putSealedToken(session.id, sealer.seal(token, session.id), config.retentionSeconds)
+  // the token is in the store, sealed, before any further step
+  await tokens.keep(session.id, token)
 
   const budget = meta.startBudget()
   const info = await step('token_invalid', 'Meta could not inspect the token', () => meta.debugToken(token, budget))
@@ -84,7 +83,7 @@ export async function runOnboarding (deps: PipelineDeps, session: ChosenSession,
   if (flow.tokenType === 'user') {
     const longLived = await step('token_invalid', 'Meta refused to make the token long-lived', () => meta.exchangeLongLived(token, budget))
     token = longLived.accessToken
-    await store.putSealedToken(session.id, sealer.seal(token, session.id), config.retentionSeconds)
+    await tokens.keep(session.id, token)
     const expiresAt = longLived.expiresIn !== null
       ? deps.now() + longLived.expiresIn * 1000
       : (await step('token_invalid', 'Meta could not inspect the long-lived token', () => meta.debugToken(token, budget))).expiresAt * 1000
@@ -93,7 +92,7 @@ export async function runOnboarding (deps: PipelineDeps, session: ChosenSession,
     if (me.id === null) throw new OnboardingFailure('upstream_unavailable', 'Meta did not return the user ID')
     userId = me.id
   }
-  if (flow.name === 'partner_billing') {
+  if (flow.billing === 'partner') {
     const partnerAccount = config.meta.partnerAdAccountId!
     await step('asset_connection_failed', "Meta refused to connect the partner's ad account", () =>
       meta.connectAsset(systemUserId!, token, partnerAccount, budget))

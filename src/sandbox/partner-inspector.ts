@@ -4,7 +4,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { Webhook } from 'standardwebhooks'
 import { escapeHtml } from '../http/html.js'
-import type { FlowName } from '../onboarding/flows.js'
+import { FLOWS, type FlowName } from '../flows/flows.js'
 import type { CallbackAnswer } from './meta-simulator-callbacks.js'
 import type { AppCallback } from './meta-simulator.js'
 import { MISBEHAVIOURS, isMisbehaviour, type MisbehaviourSwitch } from './misbehaviour.js'
@@ -37,12 +37,6 @@ interface Received {
   verified: boolean
   type: string
   data: Record<string, unknown>
-}
-
-const FLOW_TEXT: Record<FlowName, { title: string; text: string }> = {
-  business_portfolio: { title: 'Flow 1 — Business Portfolio', text: 'A business admin connects the portfolio; the platform gets a system-user token that never expires and bills the business’s own ad account.' },
-  asset_based: { title: 'Flow 2 — Asset-Based', text: 'Someone with access to the Page and ad account connects them; the platform gets a user token made long-lived (about 60 days).' },
-  partner_billing: { title: 'Flow 3 — Partner Billing', text: 'A business admin connects the Page; the platform gets a system-user token and the partner’s own ad account is billed.' }
 }
 
 const STYLE = 'body{font-family:system-ui,sans-serif;margin:0;background:#f0f2f5;color:#1c1e21}' +
@@ -144,7 +138,7 @@ export function buildInspector (options: InspectorOptions): { app: FastifyInstan
 
   app.get('/', async (_request, reply) => {
     const flows = options.enabledFlows.map((flow) =>
-      `<section><h2>${escapeHtml(FLOW_TEXT[flow].title)}</h2><p>${escapeHtml(FLOW_TEXT[flow].text)}</p><a class="button" id="start-${flow}" href="/start?flow=${flow}">Start onboarding</a></section>`).join('') +
+      `<section><h2>${escapeHtml(FLOWS[flow].words.title)}</h2><p>${escapeHtml(FLOWS[flow].words.summary)}</p><a class="button" id="start-${flow}" href="/start?flow=${flow}">Start onboarding</a></section>`).join('') +
       // a session opened without a flow: the service shows the admin its flow chooser first (SPEC §6)
       '<section><h2>Let the admin choose</h2><p>The session names no flow: the admin compares the flows on the service’s chooser page and picks one.</p>' +
       '<a class="button" id="start-choose" href="/start">Start onboarding</a></section>'

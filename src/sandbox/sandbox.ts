@@ -6,8 +6,8 @@ import { once } from 'node:events'
 import { createServer } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../app.js'
-import { loadConfig, type Config } from '../config.js'
-import { FLOW_NAMES, FLOWS, type FlowName } from '../onboarding/flows.js'
+import { loadConfig, type Config } from '../config/config.js'
+import { FLOW_LIST, FLOW_NAMES, needsBusinessAdAccount, type FlowName } from '../flows/flows.js'
 import { MetaSimulator } from './meta-simulator.js'
 import type { DialogConfig } from './meta-simulator-login.js'
 import { MisbehaviourSwitch } from './misbehaviour.js'
@@ -31,16 +31,16 @@ export interface Sandbox {
   close: () => Promise<void>
 }
 
-const CONFIG_IDS: Record<FlowName, string> = { business_portfolio: '900000000000001', asset_based: '900000000000002', partner_billing: '900000000000003' }
-const LABELS: Record<FlowName, string> = { business_portfolio: 'Business Portfolio onboarding', asset_based: 'Asset-Based onboarding', partner_billing: 'Partner Billing onboarding' }
+/** a made-up configuration ID per flow, in the flows' order */
+const CONFIG_IDS = Object.fromEntries(FLOW_LIST.map((flow, i) => [flow.name, String(900000000000001 + i)])) as Record<FlowName, string>
 
-/** each configuration asks the dialog for what its flow needs */
+/** each configuration asks the dialog for what its flow needs, under the flow's title */
 function dialogConfigs (): Record<string, DialogConfig> {
-  return Object.fromEntries(FLOW_NAMES.map((flow) => [CONFIG_IDS[flow], {
-    label: LABELS[flow],
-    kind: FLOWS[flow].tokenType,
-    scopes: [...FLOWS[flow].requiredScopes],
-    adAccounts: FLOWS[flow].needsAdAccount
+  return Object.fromEntries(FLOW_LIST.map((flow) => [CONFIG_IDS[flow.name], {
+    label: flow.words.title,
+    kind: flow.tokenType,
+    scopes: [...flow.requiredScopes],
+    adAccounts: needsBusinessAdAccount(flow)
   }]))
 }
 
@@ -97,9 +97,7 @@ export async function startSandbox (options: SandboxOptions = {}): Promise<Sandb
     PUBLIC_BASE_URL: `http://${host}:${port}`,
     META_APP_ID: appId,
     META_APP_SECRET: appSecret,
-    META_CONFIG_ID_BUSINESS_PORTFOLIO: CONFIG_IDS.business_portfolio,
-    META_CONFIG_ID_ASSET_BASED: CONFIG_IDS.asset_based,
-    META_CONFIG_ID_PARTNER_BILLING: CONFIG_IDS.partner_billing,
+    ...Object.fromEntries(FLOW_LIST.map((flow) => [flow.configIdVariable, CONFIG_IDS[flow.name]])),
     PARTNER_AD_ACCOUNT_ID: '777000000000001',
     META_GRAPH_URL: meta.url,
     META_API_URL: meta.url,

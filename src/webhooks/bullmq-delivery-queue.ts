@@ -5,6 +5,7 @@
 import { DelayedError, Queue, Worker, type Job } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
+import { settleWithin } from '../lib/settle-within.js'
 import type { NextStep } from './deliverer.js'
 import type { DeliveryQueue } from './delivery-queue.js'
 
@@ -56,14 +57,14 @@ export class BullDeliveryQueue implements DeliveryQueue {
       prefix: o.prefix,
       concurrency: o.concurrency,
       // an attempt outlives its lock only if the instance died: then it is made again within
-      // lockDuration + stalledInterval = WEBHOOK_TIMEOUT_MS + 10 s (SPEC: within the timeout + 30 s)
+      // lockDuration + stalledInterval = WEBHOOK_TIMEOUT_MS + 10 s (the contract allows the timeout + 30 s)
       lockDuration: o.webhookTimeoutMs + 5000,
       stalledInterval: 5000,
       // a stalled attempt is an instance's death, not the delivery's: never give up on it for that
       maxStalledCount: Number.MAX_SAFE_INTEGER
     })
-    this.#worker.on('error', (err) => o.log.warn({ err: { type: err.name, message: err.message } }, 'webhook worker error'))
-    this.#queue.on('error', (err) => o.log.warn({ err: { type: err.name, message: err.message } }, 'webhook queue error'))
+    this.#worker.on('error', (err) => o.log.warn({ err }, 'webhook worker error'))
+    this.#queue.on('error', (err) => o.log.warn({ err }, 'webhook queue error'))
   }
 
   #track (client: Redis): Redis {
@@ -78,7 +79,7 @@ export class BullDeliveryQueue implements DeliveryQueue {
 
   /** resolves once the worker is connected, or after `timeoutMs` (a Redis that is down is not fatal) */
   async ready (timeoutMs: number): Promise<void> {
-    await within(this.#worker.waitUntilReady(), timeoutMs)
+    await settleWithin(this.#worker.waitUntilReady(), timeoutMs)
   }
 
   health () {
@@ -96,17 +97,8 @@ export class BullDeliveryQueue implements DeliveryQueue {
     // this one, restarted) makes them again. Every step is bounded: with Redis away, BullMQ's own close
     // would wait for a connection that is not coming back, so without Redis the worker closes at once.
     const connected = this.#connections[0]!.status === 'ready'
-    await within(this.#worker.close(!connected), connected ? timeoutMs : 1000)
+    await settleWithin(this.#worker.close(!connected), connected ? timeoutMs : 1000)
     for (const client of this.#connections) client.disconnect()
-    await within(this.#queue.close(), 1000)
+    await settleWithin(this.#queue.close(), 1000)
   }
-}
-
-/** true when `operation` settled within `ms` */
-async function within (operation: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined
-  const settled = operation.then(() => true, () => true)
-  const result = await Promise.race([settled, new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms) })])
-  clearTimeout(timer)
-  return result
 }

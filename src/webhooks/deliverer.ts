@@ -1,15 +1,16 @@
 // Makes one attempt of one delivery and decides what comes next, following WEBHOOK_RETRY_SCHEDULE.
 // The queue (delivery-queue.ts) only schedules; every decision about a delivery is taken here.
 import type { FastifyBaseLogger } from 'fastify'
-import type { Metrics } from '../metrics.js'
-import type { DeliveryRecord, Store } from '../sessions/records.js'
-import type { TokenSealer } from './token-sealer.js'
+import type { TokenSealer } from '../lib/token-sealer.js'
+import type { Metrics } from '../observability/metrics.js'
+import type { DeliveryStore } from '../store/delivery-store.js'
+import type { DeliveryRecord } from '../store/records.js'
 import type { WebhookSender } from './webhook-sender.js'
 
 export type NextStep = { next: 'done' } | { next: 'retry'; delayMs: number }
 
 export interface DelivererOptions {
-  store: Store
+  store: Pick<DeliveryStore, 'getDeliveryWithEvent' | 'putDelivery'>
   sealer: TokenSealer
   sender: WebhookSender
   retryScheduleMs: number[]

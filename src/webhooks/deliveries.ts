@@ -1,6 +1,7 @@
-// What the partner API shows of deliveries and lets an operator do with them (SPEC §3 /v1/deliveries).
-import { ProblemError } from '../problems.js'
-import type { DeliveryCursor, DeliveryRecord, DeliveryStatus, Store } from '../sessions/records.js'
+// What the partner API shows of deliveries and lets an operator do with them (/v1/deliveries).
+import { ProblemError } from '../lib/problems.js'
+import type { DeliveryStore } from '../store/delivery-store.js'
+import type { DeliveryCursor, DeliveryRecord, DeliveryStatus } from '../store/records.js'
 import type { DeliveryQueue } from './delivery-queue.js'
 
 /** the delivery object of the API: the record without its internal bookkeeping */
@@ -21,7 +22,7 @@ export function decodeCursor (text: string): DeliveryCursor {
 
 export class Deliveries {
   constructor (
-    private readonly store: Store,
+    private readonly store: Pick<DeliveryStore, 'listDeliveries' | 'getDeliveryWithEvent' | 'putDelivery'>,
     private readonly queue: DeliveryQueue,
     private readonly retentionSeconds: number,
     private readonly now: () => number

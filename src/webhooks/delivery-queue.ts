@@ -2,6 +2,7 @@
 // in-process store, the timers below. Deliveries are recorded in the store before they are queued, so a
 // queue holds only event IDs.
 import type { FastifyBaseLogger } from 'fastify'
+import { settleWithin } from '../lib/settle-within.js'
 import type { NextStep } from './deliverer.js'
 
 export interface DeliveryQueue {
@@ -77,7 +78,7 @@ export class InProcessDeliveryQueue implements DeliveryQueue {
     try {
       return await this.attempt(eventId)
     } catch (err) {
-      this.log.error({ event_id: eventId, err: { type: (err as Error).name, message: (err as Error).message } }, 'webhook attempt could not run')
+      this.log.error({ event_id: eventId, err }, 'webhook attempt could not run')
       return { next: 'retry', delayMs: STORE_RETRY_MS }
     }
   }
@@ -87,11 +88,6 @@ export class InProcessDeliveryQueue implements DeliveryQueue {
     for (const timer of this.#timers.values()) clearTimeout(timer)
     this.#timers.clear()
     this.#waiting.length = 0
-    let timer: NodeJS.Timeout | undefined
-    await Promise.race([
-      Promise.allSettled([...this.#inFlight.values()]),
-      new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs) })
-    ])
-    clearTimeout(timer)
+    await settleWithin(Promise.allSettled([...this.#inFlight.values()]), timeoutMs)
   }
 }

@@ -1,7 +1,7 @@
-// The bodies of SPEC §5. A body is serialised once, when the outcome is decided, and sent byte-identical on
-// every retry, so a receiver that deduplicates by `webhook-id` sees the same event each time.
-import { newEventId } from '../ids.js'
-import type { OnboardingError, SessionRecord, SessionResult } from '../sessions/records.js'
+// The webhook bodies (openapi.yaml, `webhooks`). A body is serialised once, when the outcome is decided, and sent
+// byte-identical on every retry, so a receiver that deduplicates by `webhook-id` sees the same event each time.
+import { newEventId } from '../lib/ids.js'
+import type { OnboardingError, SessionRecord, SessionResult } from '../store/records.js'
 
 export type EventType = 'onboarding.completed' | 'onboarding.failed'
   // Meta's app callbacks, passed on to the partner platform (meta-events.ts)

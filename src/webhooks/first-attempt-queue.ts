@@ -8,7 +8,8 @@
 // once it is older than the sweep's minimum age (WEBHOOK_TIMEOUT_MS + a margin, so an attempt still in
 // flight is not doubled) and queues it.
 import type { FastifyBaseLogger } from 'fastify'
-import type { DeliveryRecord } from '../sessions/records.js'
+import { settleWithin } from '../lib/settle-within.js'
+import type { DeliveryRecord } from '../store/records.js'
 import type { NextStep } from './deliverer.js'
 import type { DeliveryQueue } from './delivery-queue.js'
 
@@ -47,15 +48,15 @@ export class FirstAttemptQueue implements DeliveryQueue {
       step = await this.o.deliver(delivery, body)
     } catch (err) {
       // the store failed while recording the attempt: the queue makes it again, reading what was stored
-      this.o.log.warn({ event_id: delivery.id, err: { type: (err as Error).name, message: (err as Error).message } }, 'first webhook attempt could not be recorded; queued')
+      this.o.log.warn({ event_id: delivery.id, err }, 'first webhook attempt could not be recorded; queued')
       step = { next: 'retry', delayMs: 0 }
     }
     if (step.next === 'retry') await this.#queue(delivery.id, step.delayMs)
   }
 
   async #queue (eventId: string, delayMs: number): Promise<void> {
-    await this.o.queue.add(eventId, delayMs).catch((err: Error) => {
-      this.o.log.warn({ event_id: eventId, err: { type: err.name, message: err.message } }, 'webhook could not be queued; the outbox sweep will queue it')
+    await this.o.queue.add(eventId, delayMs).catch((err: unknown) => {
+      this.o.log.warn({ event_id: eventId, err }, 'webhook could not be queued; the outbox sweep will queue it')
     })
   }
 
@@ -75,12 +76,7 @@ export class FirstAttemptQueue implements DeliveryQueue {
   async close (timeoutMs: number): Promise<void> {
     this.#closed = true
     const started = Date.now()
-    let timer: NodeJS.Timeout | undefined
-    await Promise.race([
-      Promise.allSettled([...this.#inFlight.values()]),
-      new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs) })
-    ])
-    clearTimeout(timer)
+    await settleWithin(Promise.allSettled([...this.#inFlight.values()]), timeoutMs)
     await this.o.queue.close(Math.max(0, timeoutMs - (Date.now() - started)))
   }
 }

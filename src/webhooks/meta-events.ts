@@ -1,4 +1,4 @@
-// The events of Meta's app callbacks (SPEC §6): they travel to the partner platform like the onboarding events,
+// The events of Meta's app callbacks: they travel to the partner platform like the onboarding events,
 // with the same signature and the same durable delivery, but belong to no onboarding session.
 import type { AppWebhookChange } from '../meta/app-webhook-payload.js'
 import type { SignedRequestPayload } from '../meta/signed-request.js'

@@ -3,12 +3,15 @@
 // and then periodically in every instance; queueing is idempotent by event ID, so instances may overlap.
 // The same pass trims the delivery indexes and counts the sessions that expired without an outcome.
 import type { FastifyBaseLogger } from 'fastify'
-import type { FlowName } from '../onboarding/flows.js'
-import type { DeliveryCursor, Store } from '../sessions/records.js'
+import type { FlowName } from '../flows/flows.js'
+import type { DeliveryStore } from '../store/delivery-store.js'
+import type { DeliveryCursor } from '../store/records.js'
+import type { SessionStore } from '../store/session-store.js'
 import type { DeliveryQueue } from './delivery-queue.js'
 
 export interface OutboxSweepOptions {
-  store: Store
+  deliveries: Pick<DeliveryStore, 'listDeliveries' | 'getDelivery' | 'trimDeliveryIndexes'>
+  sessions: Pick<SessionStore, 'takeExpiredSessions'>
   queue: DeliveryQueue
   log: FastifyBaseLogger
   retentionSeconds: number
@@ -36,33 +39,33 @@ export class OutboxSweep {
 
   /** one pass; resolves with how many deliveries were queued again */
   run (): Promise<number> {
-    this.#running ??= this.#pass().catch((err: Error) => {
-      this.o.log.warn({ err: { type: err.name, message: err.message } }, 'outbox sweep could not run')
+    this.#running ??= this.#pass().catch((err: unknown) => {
+      this.o.log.warn({ err }, 'outbox sweep could not run')
       return 0
     }).finally(() => { this.#running = undefined })
     return this.#running
   }
 
   async #pass (): Promise<number> {
-    const { store, queue, log } = this.o
+    const { deliveries, sessions, queue, log } = this.o
     const now = (this.o.now ?? Date.now)()
     let requeued = 0
     // each pass reads the next page of pending deliveries and wraps around at the end, so a missing job is
     // found even behind a backlog larger than one page
-    const { items, next } = await store.listDeliveries('pending', this.o.batch ?? 1000, this.#cursor)
+    const { items, next } = await deliveries.listDeliveries('pending', this.o.batch ?? 1000, this.#cursor)
     this.#cursor = next ?? undefined
     // a delivery younger than this is being queued right now by the request that recorded it
     const youngest = now - (this.o.minAgeMs ?? 10_000)
     for (const { id, created_at: createdAt } of items) {
       if (Date.parse(createdAt) >= youngest || await queue.has(id)) continue
       // it may have been delivered (and its job removed) since the list was read
-      if ((await store.getDelivery(id))?.status !== 'pending') continue
+      if ((await deliveries.getDelivery(id))?.status !== 'pending') continue
       await queue.add(id)
       requeued++
     }
     if (requeued > 0) log.warn({ requeued }, 'outbox sweep queued pending deliveries that had no job')
-    await store.trimDeliveryIndexes(now - this.o.retentionSeconds * 1000)
-    for (const flow of await store.takeExpiredSessions(now, this.o.batch ?? 1000)) this.o.onExpired?.(flow)
+    await deliveries.trimDeliveryIndexes(now - this.o.retentionSeconds * 1000)
+    for (const flow of await sessions.takeExpiredSessions(now, this.o.batch ?? 1000)) this.o.onExpired?.(flow)
     return requeued
   }
 

@@ -4,8 +4,8 @@
 import t, { type Test } from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
 import { buildApp } from '../../src/app.js'
-import { FLOW_NAMES, type FlowName } from '../../src/onboarding/flows.js'
-import { MemoryStore } from '../../src/sessions/memory-store.js'
+import { FLOW_NAMES, type FlowName } from '../../src/flows/flows.js'
+import { memoryStores } from '../../src/store/memory/memory-stores.js'
 import { auth, Browser, build, CONFIG_IDS, createSession, GRANTS, type Harness } from '../helper.js'
 
 const post = (h: Harness, payload: unknown) =>
@@ -235,8 +235,9 @@ t.test('concurrent choices on the in-process store: exactly one wins', async (t)
 
 t.test('the in-process store fixes a flow once and keeps the session\'s expiry', async (t) => {
   let now = 1_000_000
-  const store = new MemoryStore(() => now)
-  t.teardown(() => store.close())
+  const stores = memoryStores(() => now)
+  t.teardown(() => stores.close())
+  const store = stores.sessions
   t.same(await store.chooseFlow('ses_x', 'asset_based', '222'), { status: 'missing' })
   const session = { id: 'ses_x', flow: null, flows: ['asset_based' as FlowName, 'partner_billing' as FlowName], status: 'pending' as const, external_id: null, metadata: null, return_url: null, config_id: null, created_at: new Date(now).toISOString(), expires_at: new Date(now + 1000).toISOString(), completed_at: null, result: null, error: null, event_id: null }
   await store.createSession(session, 10)

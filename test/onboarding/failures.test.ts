@@ -1,7 +1,7 @@
 // Classification and Meta failures (SPEC §4): each ends in a failed session, an onboarding.failed webhook
 // without a token, and the Meta details kept.
 import t, { type Test } from 'tap'
-import type { FlowName } from '../../src/onboarding/flows.js'
+import type { FlowName } from '../../src/flows/flows.js'
 import type { SimulatedGrant } from '../../src/sandbox/meta-simulator.js'
 import { auth, build, createSession, GRANTS, type Harness } from '../helper.js'
 

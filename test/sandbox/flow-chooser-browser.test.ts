@@ -4,15 +4,11 @@
 // turned off, since the page must not need it. Screenshots go to test-artifacts/sandbox/.
 import t, { type Test } from 'tap'
 import type { BrowserContext, Page } from 'playwright-core'
-import { FLOW_NAMES, type FlowName } from '../../src/onboarding/flows.js'
+import { FLOW_NAMES, FLOWS, type FlowName } from '../../src/flows/flows.js'
 import { ARTIFACTS, sandboxInChromium } from './sandbox-chromium.js'
 
-/** what the simulated dialog names each sandbox configuration (src/sandbox/env.sandbox.ts) */
-const DIALOG_LABELS: Record<FlowName, string> = {
-  business_portfolio: 'Business Portfolio onboarding',
-  asset_based: 'Asset-Based onboarding',
-  partner_billing: 'Partner Billing onboarding'
-}
+/** the simulated dialog names each sandbox configuration by its flow's title (src/sandbox/sandbox.ts) */
+const dialogLabel = (flow: FlowName): string => FLOWS[flow].words.title
 
 const env = sandboxInChromium(t)
 
@@ -42,7 +38,7 @@ async function atDialogOf (t: Test, page: Page, flow: FlowName) {
   t.equal(params.get('response_type'), 'code')
   t.equal(params.get('override_default_response_type'), flow === 'asset_based' ? null : 'true')
   t.match(params.get('state') ?? '', /^[A-Za-z0-9_-]{43,}$/)
-  t.match(await page.locator('body').innerText(), DIALOG_LABELS[flow])
+  t.match(await page.locator('body').innerText(), dialogLabel(flow))
 }
 
 /** continue as the admin with the dialog's defaults, and read the webhook the partner received */

@@ -3,7 +3,7 @@
 import t from 'tap'
 import type { TokenInfo } from '../../src/meta/meta-client.js'
 import { checkAssets, checkBusiness, checkPermissions, checkTokenKind, normalizeIds } from '../../src/onboarding/classify.js'
-import { FLOWS, FLOW_NAMES, type FlowName } from '../../src/onboarding/flows.js'
+import { FLOWS, FLOW_NAMES, type FlowName } from '../../src/flows/flows.js'
 import { OnboardingFailure } from '../../src/onboarding/onboarding-failure.js'
 import { InProcessDeliveryQueue } from '../../src/webhooks/delivery-queue.js'
 import { nextDelay } from '../../src/webhooks/deliverer.js'

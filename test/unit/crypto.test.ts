@@ -5,7 +5,7 @@ import t from 'tap'
 import { Webhook } from 'standardwebhooks'
 import { appsecretProof } from '../../src/meta/appsecret-proof.js'
 import { WebhookSigner } from '../../src/webhooks/signer.js'
-import { TokenSealer } from '../../src/webhooks/token-sealer.js'
+import { TokenSealer } from '../../src/lib/token-sealer.js'
 
 const k1 = Buffer.alloc(32, 1)
 const k2 = Buffer.alloc(32, 2)

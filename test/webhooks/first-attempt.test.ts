@@ -7,7 +7,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { build, GRANTS, onboard, type Harness } from '../helper.js'
 import { FirstAttemptQueue } from '../../src/webhooks/first-attempt-queue.js'
 import type { DeliveryQueue } from '../../src/webhooks/delivery-queue.js'
-import type { DeliveryRecord } from '../../src/sessions/records.js'
+import type { DeliveryRecord } from '../../src/store/records.js'
 import type { NextStep } from '../../src/webhooks/deliverer.js'
 
 /** BullMQ keeps each job in a hash named after its ID */

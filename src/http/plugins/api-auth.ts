@@ -1,8 +1,8 @@
 // Bearer keys for /v1. Each presented key is hashed and compared with every configured key's hash in
 // constant time, so neither the comparison nor the number of keys tried leaks through timing.
 import { createHash, timingSafeEqual } from 'node:crypto'
-import type { FastifyInstance } from 'fastify'
-import { ProblemError } from '../../problems.js'
+import fp from 'fastify-plugin'
+import { ProblemError } from '../../lib/problems.js'
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
 
@@ -18,7 +18,8 @@ export function keyMatcher (keys: readonly string[], compare: (a: Buffer, b: Buf
   }
 }
 
-export function registerApiAuth (app: FastifyInstance, keys: readonly string[]): void {
+/** registered inside a route scope: every route of that scope needs a key */
+export default fp<{ keys: readonly string[] }>(async function apiAuth (app, { keys }) {
   const matches = keyMatcher(keys)
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization
@@ -29,4 +30,4 @@ export function registerApiAuth (app: FastifyInstance, keys: readonly string[]):
         : 'The API key is not valid', { headers: { 'www-authenticate': 'Bearer realm="messenger-onboarding"' } })
     }
   })
-}
+}, { name: 'api-auth' })

@@ -3,14 +3,16 @@
 // Redis-backed when Redis is used, so every instance counts together.
 import { createHash } from 'node:crypto'
 import rateLimit from '@fastify/rate-limit'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
-import { ProblemError } from '../../problems.js'
+import { ProblemError } from '../../lib/problems.js'
 
 export interface RateLimitOptions {
   perMinute: number
   nameSpace: string
-  redis: Redis | undefined
+  /** where every instance counts together; without it, each instance counts alone */
+  redis: Redis | null
   key: (request: FastifyRequest) => string
 }
 
@@ -20,11 +22,12 @@ export const apiKeyBucket = (request: FastifyRequest): string => {
   return typeof header === 'string' ? createHash('sha256').update(header).digest('base64url').slice(0, 22) : `ip:${request.ip}`
 }
 
-export async function registerRateLimit (app: FastifyInstance, options: RateLimitOptions): Promise<void> {
+/** registered inside a route scope: `perMinute` 0 turns the limit off */
+export default fp<RateLimitOptions>(async function scopeRateLimit (app, options) {
   if (options.perMinute === 0) return
   await app.register(rateLimit, {
     global: false,
-    redis: options.redis,
+    ...(options.redis ? { redis: options.redis } : {}),
     nameSpace: options.nameSpace,
     // the store failing must not fail the request: the route's own store call answers 503 if Redis is down
     skipOnError: true
@@ -37,4 +40,4 @@ export async function registerRateLimit (app: FastifyInstance, options: RateLimi
       `Too many requests; try again in ${Math.ceil(context.ttl / 1000)} s`,
       { headers: { 'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))) } })
   }))
-}
+}, { name: 'rate-limit' })

@@ -1,4 +1,4 @@
-// Headers every response carries (SPEC §3), and the stricter ones of HTML pages.
+// Headers every response carries, and the stricter ones of HTML pages (README, "Security in short").
 import fp from 'fastify-plugin'
 import { CONTENT_SECURITY_POLICY } from '../html.js'
 

@@ -1,14 +1,14 @@
 // The two routes a business admin's browser opens: /login sends it to Meta's dialog with a fresh state;
-// /oauth/callback is where Meta sends it back (SPEC §3). Both answer with HTML, never cached, never leaking
+// /oauth/callback is where Meta sends it back. Both answer with HTML, never cached, never leaking
 // the URL (which holds the state or the code) through a Referer.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import { SECRET_TOKEN, SESSION_ID, newSecretToken } from '../../ids.js'
+import { SECRET_TOKEN, SESSION_ID, newSecretToken } from '../../lib/ids.js'
 import type { Onboarding } from '../../onboarding/onboarding.js'
-import { ProblemError } from '../../problems.js'
-import type { SessionRecord } from '../../sessions/records.js'
+import { ProblemError } from '../../lib/problems.js'
 import { returnUrlWithOutcome } from '../../sessions/return-url.js'
+import type { SessionRecord } from '../../store/records.js'
 import { flowChooserPage } from '../flow-chooser-page.js'
 import { htmlPage } from '../html.js'
 

@@ -1,4 +1,4 @@
-// A data deletion request after Meta's callback (SPEC §6): the status page the person is sent to (the `url` of
+// A data deletion request after Meta's callback: the status page the person is sent to (the `url` of
 // the callback's answer), and the partner API call that marks the deletion done.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'

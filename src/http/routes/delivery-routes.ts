@@ -1,4 +1,4 @@
-// Dead letters and redelivery for the partner platform (SPEC §3 /v1/deliveries).
+// Dead letters and redelivery for the partner platform (/v1/deliveries).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Deliveries } from '../../webhooks/deliveries.js'

@@ -1,17 +1,17 @@
-// The two callbacks set in the Meta app's dashboard (SPEC §6): Meta posts a form with `signed_request` when a
+// The two callbacks set in the Meta app's dashboard (README, "Meta's app callbacks"): Meta posts a form with `signed_request` when a
 // person removes the app (deauthorize) or asks for their data to be deleted. Called by Meta's servers, not by
 // a browser or the partner: no API key, the signature is the authentication. Errors are problem+json.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { DataDeletions } from '../../data-deletion/data-deletions.js'
 import { SIGNED_REQUEST_MAX_LENGTH, verifySignedRequest } from '../../meta/signed-request.js'
-import type { EventOutbox } from '../../webhooks/event-outbox.js'
+import type { Outbox } from '../../outbox/outbox.js'
 import { deauthorizedEvent } from '../../webhooks/meta-events.js'
 import { requireContentType } from '../plugins/require-content-type.js'
 
 export interface MetaSignedRequestRoutesOptions {
   appSecret: string
-  outbox: EventOutbox
+  outbox: Outbox
   dataDeletions: DataDeletions
   now: () => number
 }
@@ -34,7 +34,7 @@ export const metaSignedRequestRoutes: FastifyPluginAsyncZod<MetaSignedRequestRou
 
   app.post('/meta/deauthorize', { schema: { body: formBody } }, async (request) => {
     const payload = verifySignedRequest(request.body.signed_request, appSecret)
-    await outbox.record([deauthorizedEvent(payload, now())], { requestId: request.id })
+    await outbox.recordEvents([deauthorizedEvent(payload, now())], { requestId: request.id })
     return { status: 'accepted', events: 1 }
   })
 

@@ -1,4 +1,4 @@
-// Meta's Webhooks product for the app (SPEC §6): the verification handshake and the signed notifications,
+// Meta's Webhooks product for the app (README, "Meta's app callbacks"): the verification handshake and the signed notifications,
 // e.g. the Business Integration fields `business_integration_install` / `_uninstall` / `_update`. Each change
 // becomes one `meta.app_event`; all the changes of one notification are accepted together or not at all.
 import { createHash, timingSafeEqual } from 'node:crypto'
@@ -6,8 +6,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { appWebhookChanges } from '../../meta/app-webhook-payload.js'
 import { verifyHubSignature } from '../../meta/app-webhook-signature.js'
-import { ProblemError } from '../../problems.js'
-import type { EventOutbox } from '../../webhooks/event-outbox.js'
+import { ProblemError } from '../../lib/problems.js'
+import type { Outbox } from '../../outbox/outbox.js'
 import { appEvent } from '../../webhooks/meta-events.js'
 import { requireContentType } from '../plugins/require-content-type.js'
 
@@ -15,7 +15,7 @@ export interface MetaWebhookRoutesOptions {
   appSecret: string
   /** META_WEBHOOK_VERIFY_TOKEN; unset = the routes answer 404 */
   verifyToken: string | undefined
-  outbox: EventOutbox
+  outbox: Outbox
   now: () => number
   /** Meta batches up to 1000 changes in one notification: this route takes more than BODY_LIMIT_BYTES */
   bodyLimit: number
@@ -61,7 +61,7 @@ export const metaWebhookRoutes: FastifyPluginAsyncZod<MetaWebhookRoutesOptions> 
     }
     const at = now()
     const events = appWebhookChanges(raw).map((change) => appEvent(change, at))
-    await outbox.record(events, { requestId: request.id })
+    await outbox.recordEvents(events, { requestId: request.id })
     return { status: 'accepted', events: events.length }
   })
 }

@@ -1,12 +1,12 @@
 // What the operator on call looks at: liveness, readiness with per-check detail, Prometheus metrics.
 import type { FastifyPluginAsync } from 'fastify'
-import type { Metrics } from '../../metrics.js'
-import type { Store } from '../../sessions/records.js'
+import type { Metrics } from '../../observability/metrics.js'
+import type { Stores } from '../../store/stores.js'
 import type { DeliveryQueue } from '../../webhooks/delivery-queue.js'
 
 export interface OperatorRoutesOptions {
-  store: Store
-  queue: DeliveryQueue
+  store: Pick<Stores, 'kind' | 'ping'>
+  queue: Pick<DeliveryQueue, 'health'>
   metrics: Metrics
   isShuttingDown: () => boolean
 }

@@ -1,17 +1,17 @@
-// The partner API: open a session, read it, submit a JS SDK code (SPEC §3).
+// The partner API: open a session, read it, submit a JS SDK code.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { SESSION_ID } from '../../ids.js'
-import { FLOW_NAMES } from '../../onboarding/flows.js'
+import { SESSION_ID } from '../../lib/ids.js'
+import { FLOW_NAMES } from '../../flows/flows.js'
 import type { Onboarding } from '../../onboarding/onboarding.js'
-import { ProblemError } from '../../problems.js'
+import { ProblemError } from '../../lib/problems.js'
 import type { Sessions } from '../../sessions/sessions.js'
 
 const METADATA_MAX_BYTES = 4096
 
 const flowName = z.enum(FLOW_NAMES, { error: `must be one of ${FLOW_NAMES.join(', ')}` })
 
-// `flow` fixes the session's flow; `flows` lets the admin choose among them (SPEC §6); neither: every enabled flow
+// `flow` fixes the session's flow; `flows` lets the admin choose among them; neither: every enabled flow
 const createBody = z.strictObject({
   flow: flowName.optional(),
   flows: z.array(flowName, { error: 'must be an array of flow names' }).min(1, 'must name at least one flow').optional(),

@@ -1,7 +1,7 @@
-// The one reader of process.env: the whole environment is parsed and validated here, once, at start-up
-// (SPEC §2). Everything else receives the typed Config.
+// The one reader of process.env: the whole environment is parsed and validated here, once, at start-up, and
+// every offending variable is named at once (never with its value). Everything else receives the typed Config.
 import { z } from 'zod'
-import type { FlowName } from './onboarding/flows.js'
+import { FLOW_LIST, type FlowConfigIdVariable, type FlowName } from '../flows/flows.js'
 import { parseDuration } from './duration.js'
 
 const DIGITS = /^\d+$/
@@ -40,6 +40,10 @@ const origin = z.string().trim().transform((v, ctx) => {
 
 const originUrl = (description: string) => origin.transform((url) => url.origin).describe(description)
 
+const configId = optionalString.pipe(z.string().regex(DIGITS, 'must be digits').optional())
+/** one variable per flow, named by its record: unset = the flow is disabled */
+const flowConfigIds = Object.fromEntries(FLOW_LIST.map((flow) => [flow.configIdVariable, configId])) as Record<FlowConfigIdVariable, typeof configId>
+
 const envSchema = z.object({
   PORT: intFromEnv(3000, 0, 65535),
   HOST: z.string().trim().min(1).default('0.0.0.0'),
@@ -53,9 +57,7 @@ const envSchema = z.object({
   META_APP_ID: z.string({ error: 'is required' }).trim().regex(DIGITS, 'must be digits'),
   META_APP_SECRET: z.string({ error: 'is required' }).trim().min(1, 'is required'),
   META_GRAPH_VERSION: z.string().trim().regex(/^v\d+\.\d+$/, 'must look like v26.0').default('v26.0'),
-  META_CONFIG_ID_BUSINESS_PORTFOLIO: optionalString.pipe(z.string().regex(DIGITS, 'must be digits').optional()),
-  META_CONFIG_ID_ASSET_BASED: optionalString.pipe(z.string().regex(DIGITS, 'must be digits').optional()),
-  META_CONFIG_ID_PARTNER_BILLING: optionalString.pipe(z.string().regex(DIGITS, 'must be digits').optional()),
+  ...flowConfigIds,
   PARTNER_AD_ACCOUNT_ID: optionalString.pipe(
     z.string().regex(/^(act_)?\d+$/, 'must be digits, act_ prefix accepted').transform((v) => v.replace(/^act_/, '')).optional()
   ),
@@ -199,21 +201,21 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
   }
   // checks across variables run on the raw values, so one message names every problem at once
   const set = (name: string): boolean => (env[name] ?? '').trim() !== ''
-  if (!set('META_CONFIG_ID_BUSINESS_PORTFOLIO') && !set('META_CONFIG_ID_ASSET_BASED') && !set('META_CONFIG_ID_PARTNER_BILLING')) {
-    problems.push({
-      variable: 'META_CONFIG_ID_BUSINESS_PORTFOLIO, META_CONFIG_ID_ASSET_BASED, META_CONFIG_ID_PARTNER_BILLING',
-      message: 'at least one flow must be enabled'
-    })
+  if (!FLOW_LIST.some((flow) => set(flow.configIdVariable))) {
+    problems.push({ variable: FLOW_LIST.map((flow) => flow.configIdVariable).join(', '), message: 'at least one flow must be enabled' })
   }
-  if (set('META_CONFIG_ID_PARTNER_BILLING') && !set('PARTNER_AD_ACCOUNT_ID')) {
-    problems.push({ variable: 'PARTNER_AD_ACCOUNT_ID', message: 'is required when META_CONFIG_ID_PARTNER_BILLING is set' })
+  // a flow that bills the partner connects PARTNER_AD_ACCOUNT_ID to the business after the login
+  const partnerBilled = FLOW_LIST.filter((flow) => flow.billing === 'partner' && set(flow.configIdVariable))
+  if (partnerBilled.length > 0 && !set('PARTNER_AD_ACCOUNT_ID')) {
+    problems.push({ variable: 'PARTNER_AD_ACCOUNT_ID', message: `is required when ${partnerBilled.map((flow) => flow.configIdVariable).join(' or ')} is set` })
   }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems)
   const e = parsed.data
   const configIds: Partial<Record<FlowName, string>> = {}
-  if (e.META_CONFIG_ID_BUSINESS_PORTFOLIO) configIds.business_portfolio = e.META_CONFIG_ID_BUSINESS_PORTFOLIO
-  if (e.META_CONFIG_ID_ASSET_BASED) configIds.asset_based = e.META_CONFIG_ID_ASSET_BASED
-  if (e.META_CONFIG_ID_PARTNER_BILLING) configIds.partner_billing = e.META_CONFIG_ID_PARTNER_BILLING
+  for (const flow of FLOW_LIST) {
+    const id = e[flow.configIdVariable]
+    if (id !== undefined) configIds[flow.name] = id
+  }
 
   return {
     port: e.PORT,
@@ -253,4 +255,4 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
   }
 }
 
-export const flowEnabled = (config: Config, flow: FlowName): boolean => config.meta.configIds[flow] !== undefined
+export const flowEnabled = (config: Pick<Config, 'meta'>, flow: FlowName): boolean => config.meta.configIds[flow] !== undefined

@@ -2,6 +2,7 @@
 // which would hang requests during an outage. Here a command fails within about two seconds instead, and
 // the client keeps reconnecting in the background so the service recovers by itself.
 import { Redis } from 'ioredis'
+import { settleWithin } from '../../lib/settle-within.js'
 
 export function createRedisClient (url: string, connectionName = 'messenger-onboarding'): Redis {
   return new Redis(url, {
@@ -18,20 +19,13 @@ export function createRedisClient (url: string, connectionName = 'messenger-onbo
 /** Connects, waiting at most `timeoutMs`; a Redis that is down at start-up is not fatal (readyz says so). */
 export async function connectRedis (redis: Redis, timeoutMs = 3000): Promise<boolean> {
   if (redis.status === 'ready') return true
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs) })
-  try {
-    return await Promise.race([redis.connect().then(() => true, () => false), timeout])
-  } finally {
-    clearTimeout(timer)
-  }
+  let connected = false
+  await settleWithin(redis.connect().then(() => { connected = true }), timeoutMs)
+  return connected
 }
 
 /** quit() waits for pending replies; an outage must not block shutdown, so it is bounded. */
 export async function closeRedis (redis: Redis, timeoutMs = 1000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs) })
-  await Promise.race([redis.quit().then(() => undefined, () => undefined), timeout])
-  clearTimeout(timer)
+  await settleWithin(redis.quit(), timeoutMs)
   redis.disconnect()
 }

@@ -2,8 +2,7 @@
 // never collide. Label values are bounded: route patterns, flow names, error codes — never an ID or URL.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
-export type MetaEndpoint = 'exchange' | 'debug_token' | 'me' | 'long_lived' | 'assets' | 'asset_connections'
-
+/** what the queue gauges read: the same shape as the delivery store's statistics */
 export interface QueueStats { pending: number; dead: number; oldestPendingCreatedAt: number | null }
 
 export function createMetrics (now: () => number = Date.now) {

@@ -1,0 +1,3 @@
+// The Meta calls the service makes, by the name their metrics and errors carry. A leaf module: it imports nothing.
+
+export type MetaEndpoint = 'exchange' | 'debug_token' | 'me' | 'long_lived' | 'assets' | 'asset_connections'

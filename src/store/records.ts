@@ -1,0 +1,97 @@
+// What the stores keep. These shapes are written to Redis as JSON, so a change here must still read the records
+// an earlier version wrote; the API views are derived from them (sessions/sessions.ts, webhooks/deliveries.ts).
+import type { FlowName } from '../flows/flows.js'
+
+export type OnboardingErrorCode =
+  | 'user_denied' | 'login_error' | 'code_exchange_failed' | 'token_invalid' | 'missing_permissions'
+  | 'flow_mismatch' | 'missing_assets' | 'asset_connection_failed' | 'upstream_unavailable'
+
+export interface OnboardingError {
+  code: OnboardingErrorCode
+  message: string
+  missing_scopes?: string[]
+  meta?: Record<string, string | number | boolean>
+}
+
+export interface SessionResult {
+  business_id: string | null
+  system_user_id: string | null
+  user_id: string | null
+  page_ids: string[]
+  ad_account_ids: string[]
+  billing_ad_account_id: string | null
+  token_type: 'system_user' | 'user'
+  token_expires_at: string | null
+  scopes: string[]
+}
+
+export interface SessionRecord {
+  id: string
+  /** `null` while the admin has not chosen among `flows` yet (the flow chooser) */
+  flow: FlowName | null
+  /** the flows the admin may choose from; absent on sessions written before the chooser existed */
+  flows?: FlowName[]
+  status: 'pending' | 'completed' | 'failed'
+  external_id: string | null
+  metadata: Record<string, unknown> | null
+  return_url: string | null
+  /** the configuration ID of `flow`; `null` while the flow is not chosen */
+  config_id: string | null
+  created_at: string
+  expires_at: string
+  completed_at: string | null
+  result: SessionResult | null
+  error: OnboardingError | null
+  /** the event of this session's outcome, once decided */
+  event_id: string | null
+}
+
+/** A session whose flow is fixed: the only kind that can be logged in to, processed and decided. */
+export type ChosenSession = SessionRecord & { flow: FlowName; config_id: string }
+
+export const isChosen = (session: SessionRecord): session is ChosenSession => session.flow !== null && session.config_id !== null
+
+/** the flows a session allows: a session created with `flow` allows that one only */
+export const allowedFlows = (session: SessionRecord): FlowName[] => session.flows ?? (session.flow ? [session.flow] : [])
+
+/** A login state: kept under the SHA-256 of the state, so a copy of Redis holds nothing usable. */
+export interface LoginState {
+  session_id: string
+  nonce_hash: string
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead'
+
+export interface DeliveryRecord {
+  id: string
+  type: string
+  /** the session whose outcome the event reports; null for Meta's app callbacks, which have none */
+  session_id: string | null
+  status: DeliveryStatus
+  attempts: number
+  last_error: string | null
+  created_at: string
+  updated_at: string
+  /** attempts made before the current retry schedule began (a redelivery starts a fresh one) */
+  schedule_offset?: number
+  /** the request that decided the outcome, so its logs and the delivery's can be followed together */
+  request_id?: string
+}
+
+/** a position in a status index: deliveries are ordered by creation time, then ID */
+export interface DeliveryCursor { createdAt: number; id: string }
+
+/** A data deletion request from Meta, under its confirmation code. */
+export interface DataDeletionRecord {
+  confirmation_code: string
+  user_id: string
+  /** Unix seconds, from the signed request */
+  issued_at: number
+  received_at: string
+  /** the `meta.data_deletion_requested` event: its delivery says when the partner acknowledged it */
+  event_id: string
+  status: 'received' | 'completed'
+  /** when the partner acknowledged the event (2xx), copied from the delivery once known */
+  acknowledged_at: string | null
+  completed_at: string | null
+}

@@ -1,0 +1,47 @@
+// What the Redis stores share: where each kind of record lives, how their Lua scripts are registered, and how a
+// Redis failure surfaces: every call fails fast (see redis-client.ts) and its failure becomes a
+// StoreUnavailableError, which routes answer with 503.
+import type { Redis } from 'ioredis'
+import { StoreUnavailableError } from '../../lib/problems.js'
+import type { DeliveryStatus } from '../records.js'
+
+export class RedisKeys {
+  constructor (readonly prefix: string) {}
+
+  session (id: string): string { return `${this.prefix}session:${id}` }
+  /** a login state, under the SHA-256 of the state */
+  state (stateHash: string): string { return `${this.prefix}state:${stateHash}` }
+  claim (sessionId: string): string { return `${this.prefix}claim:${sessionId}` }
+  token (sessionId: string): string { return `${this.prefix}token:${sessionId}` }
+  delivery (id: string): string { return `${this.prefix}delivery:${id}` }
+  /** an event's sealed body */
+  event (id: string): string { return `${this.prefix}event:${id}` }
+  dataDeletion (code: string): string { return `${this.prefix}data-deletion:${code}` }
+  /** one sorted set per delivery status, scored by creation time: lists, metrics and the sweep read these */
+  index (status: DeliveryStatus): string { return `${this.prefix}deliveries:${status}` }
+  /** pending sessions by expiry, as `flow:id`: an outcome removes its session, the sweep the expired ones */
+  get expiries (): string { return `${this.prefix}sessions:expiries` }
+}
+
+/** the expiry index's member of a session: its flow travels with it, so an expiry is counted by flow */
+export const expiryMember = (flow: string, sessionId: string): string => `${flow}:${sessionId}`
+
+export async function guard<T> (operation: Promise<T>): Promise<T> {
+  try {
+    return await operation
+  } catch (err) {
+    throw new StoreUnavailableError(err)
+  }
+}
+
+export const parse = <T>(json: string | null | undefined): T | null => (json === null || json === undefined ? null : JSON.parse(json) as T)
+
+/**
+ * Registers Lua scripts as commands of the client with ioredis's defineCommand, which sends EVALSHA and falls
+ * back to EVAL once when Redis does not know the script yet. Scripts rather than MULTI for steps that must land
+ * together: atomic the same way, and far cheaper in ioredis, whose MULTI builds a pipeline object per call
+ * (bench/README.md). Registering again, when several stores share one client, is harmless.
+ */
+export function defineCommands (redis: Redis, commands: Record<string, { numberOfKeys?: number; lua: string }>): void {
+  for (const [name, definition] of Object.entries(commands)) redis.defineCommand(name, definition)
+}

@@ -1,0 +1,122 @@
+// Sessions, login states, claims and sealed tokens in Redis; steps that read and write together are Lua scripts.
+import type { Redis, Result } from 'ioredis'
+import type { FlowName } from '../../flows/flows.js'
+import { StoreUnavailableError } from '../../lib/problems.js'
+import { isChosen, type ChosenSession, type LoginState, type SessionRecord } from '../records.js'
+import type { ChooseFlowResult, ClaimResult, SessionStore, TakeLoginStateResult } from '../session-store.js'
+import { defineCommands, expiryMember, guard, parse, type RedisKeys } from './redis-common.js'
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    moTakeState (state: string, nonceHash: string): Result<string | number, Context>
+    moCreateSession (session: string, expiries: string, json: string, ttlSeconds: number, expiresAtMs: number, member: string): Result<null, Context>
+    moChooseFlow (session: string, expiries: string, asRead: string, chosen: string, expiresAtMs: number, member: string): Result<number, Context>
+    moClaimSession (claim: string, session: string, ttlMs: number): Result<string | null, Context>
+  }
+}
+
+const COMMANDS = {
+  // Takes a login state only when the browser's nonce hash matches, in one atomic step: a wrong browser
+  // does not burn the state of the right one, and a second take finds nothing. KEYS: state · ARGV: nonce hash
+  moTakeState: {
+    numberOfKeys: 1,
+    lua: `
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+if cjson.decode(v).nonce_hash ~= ARGV[1] then return -1 end
+redis.call('DEL', KEYS[1])
+return v`
+  },
+  // KEYS: session, expiries · ARGV: session JSON, TTL s, expiry ms, expiries member ('' while no flow is chosen)
+  moCreateSession: {
+    numberOfKeys: 2,
+    lua: `
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+if ARGV[4] ~= '' then redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4]) end`
+  },
+  // Fixes a session's flow only if the session is still exactly as it was read (compare-and-set): of two
+  // concurrent choices, the second finds it changed. The record is rewritten whole by the caller rather than
+  // edited here, since cjson would turn an empty array of the partner's metadata into an object.
+  // KEYS: session, expiries · ARGV: JSON as read, JSON with the flow, expiry ms, expiries member
+  moChooseFlow: {
+    numberOfKeys: 2,
+    lua: `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then redis.call('SET', KEYS[1], ARGV[2], 'PX', ttl) else redis.call('SET', KEYS[1], ARGV[2]) end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+return 1`
+  },
+  // Claims a session for one login and returns it, in one step. KEYS: claim, session · ARGV: TTL ms
+  moClaimSession: {
+    numberOfKeys: 2,
+    lua: `
+if not redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'NX') then return false end
+return redis.call('GET', KEYS[2]) or ''`
+  }
+}
+
+export class RedisSessionStore implements SessionStore {
+  constructor (private readonly redis: Redis, private readonly keys: RedisKeys) {
+    defineCommands(redis, COMMANDS)
+  }
+
+  async createSession (session: SessionRecord, ttlSeconds: number): Promise<void> {
+    await guard(this.redis.moCreateSession(this.keys.session(session.id), this.keys.expiries,
+      JSON.stringify(session), ttlSeconds, Date.parse(session.expires_at), session.flow ? expiryMember(session.flow, session.id) : ''))
+  }
+
+  async getSession (id: string): Promise<SessionRecord | null> {
+    return parse(await guard(this.redis.get(this.keys.session(id))))
+  }
+
+  async chooseFlow (id: string, flow: FlowName, configId: string): Promise<ChooseFlowResult> {
+    // a lost compare-and-set means another choice landed: the next read sees its flow
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const raw = await guard(this.redis.get(this.keys.session(id)))
+      if (raw === null) return { status: 'missing' }
+      const session = JSON.parse(raw) as SessionRecord
+      if (isChosen(session)) return { status: 'already_chosen', session }
+      const chosen: ChosenSession = { ...session, flow, config_id: configId }
+      const swapped = await guard(this.redis.moChooseFlow(this.keys.session(id), this.keys.expiries,
+        raw, JSON.stringify(chosen), Date.parse(session.expires_at), expiryMember(flow, id)))
+      if (swapped === 1) return { status: 'chosen', session: chosen }
+    }
+    throw new StoreUnavailableError(new Error('the session kept changing while its flow was being chosen'))
+  }
+
+  async putLoginState (stateHash: string, state: LoginState, ttlSeconds: number): Promise<void> {
+    await guard(this.redis.set(this.keys.state(stateHash), JSON.stringify(state), 'EX', ttlSeconds))
+  }
+
+  async takeLoginState (stateHash: string, nonceHash: string): Promise<TakeLoginStateResult> {
+    const result = await guard(this.redis.moTakeState(this.keys.state(stateHash), nonceHash))
+    if (result === 0) return { status: 'missing' }
+    if (result === -1) return { status: 'browser_mismatch' }
+    return { status: 'ok', state: JSON.parse(result as string) as LoginState }
+  }
+
+  async claimSession (id: string, ttlMs: number): Promise<ClaimResult> {
+    const result = await guard(this.redis.moClaimSession(this.keys.claim(id), this.keys.session(id), ttlMs))
+    if (result === null) return { claimed: false }
+    return { claimed: true, session: result === '' ? null : JSON.parse(result) as SessionRecord }
+  }
+
+  async releaseSession (id: string): Promise<void> {
+    await guard(this.redis.del(this.keys.claim(id)))
+  }
+
+  async putSealedToken (sessionId: string, sealed: string, ttlSeconds: number): Promise<void> {
+    await guard(this.redis.set(this.keys.token(sessionId), sealed, 'EX', ttlSeconds))
+  }
+
+  async takeExpiredSessions (now: number, limit: number): Promise<FlowName[]> {
+    const members = await guard(this.redis.zrangebyscore(this.keys.expiries, '-inf', now, 'LIMIT', 0, limit))
+    const flows: FlowName[] = []
+    for (const member of members) {
+      // ZREM answers 1 to one caller only: each expiry is counted once, whichever instance sweeps
+      if (await guard(this.redis.zrem(this.keys.expiries, member)) === 1) flows.push(member.split(':')[0] as FlowName)
+    }
+    return flows
+  }
+}

@@ -1,0 +1,41 @@
+// Sessions, the login states that point at them, the claim one login holds while it runs, and the sealed token
+// kept between the code exchange and the outcome.
+import type { FlowName } from '../flows/flows.js'
+import type { ChosenSession, LoginState, SessionRecord } from './records.js'
+
+export type ChooseFlowResult =
+  | { status: 'chosen'; session: ChosenSession }
+  /** the flow was already fixed (by an earlier or a concurrent choice): the session as it is */
+  | { status: 'already_chosen'; session: ChosenSession }
+  | { status: 'missing' }
+
+export type TakeLoginStateResult =
+  | { status: 'ok'; state: LoginState }
+  | { status: 'missing' }
+  | { status: 'browser_mismatch' }
+
+export type ClaimResult = { claimed: false } | { claimed: true; session: SessionRecord | null }
+
+export interface SessionStore {
+  createSession (session: SessionRecord, ttlSeconds: number): Promise<void>
+  getSession (id: string): Promise<SessionRecord | null>
+  /**
+   * Fixes the flow of a session created without one, atomically: of two concurrent choices exactly one
+   * returns `chosen`. The session then joins the expiry index under its flow.
+   */
+  chooseFlow (id: string, flow: FlowName, configId: string): Promise<ChooseFlowResult>
+  putLoginState (stateHash: string, state: LoginState, ttlSeconds: number): Promise<void>
+  /** takes the state only if the nonce hash matches, atomically: a second take finds nothing */
+  takeLoginState (stateHash: string, nonceHash: string): Promise<TakeLoginStateResult>
+  /** marks a session as being processed and reads it, in one step; not claimed when another request holds it */
+  claimSession (id: string, ttlMs: number): Promise<ClaimResult>
+  releaseSession (id: string): Promise<void>
+  /** the token, sealed, as soon as Meta returned it and before any further step */
+  putSealedToken (sessionId: string, sealed: string, ttlSeconds: number): Promise<void>
+  /**
+   * Pending sessions whose expiry has passed, each returned by exactly one call across all instances (for the
+   * `expired` count): the flows of those sessions. A session enters this index once its flow is fixed, so a
+   * session whose admin never chose a flow is not counted here.
+   */
+  takeExpiredSessions (now: number, limit: number): Promise<FlowName[]>
+}
