@@ -6,7 +6,7 @@
 import { FLOWS, type FlowName } from '../flows/flows.js'
 import { escapeHtml, htmlDocument } from './html.js'
 
-export const CHOOSER_TITLE = 'Choose how to connect your business'
+const CHOOSER_TITLE = 'Choose how to connect your business'
 
 const NUMBER_WORDS = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten']
 const inWords = (n: number): string => NUMBER_WORDS[n] ?? String(n)

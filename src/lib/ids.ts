@@ -12,5 +12,4 @@ export const newSecretToken = (): string => randomBytes(32).toString('base64url'
 export const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex')
 
 export const SESSION_ID = /^ses_[0-9a-f]{32}$/
-export const EVENT_ID = /^evt_[0-9a-f]{32}$/
 export const SECRET_TOKEN = /^[A-Za-z0-9_-]{43}$/

@@ -38,7 +38,7 @@ export interface ProblemBody {
   errors?: FieldError[]
 }
 
-export const problemType = (code: ProblemCode): string => `urn:messenger-onboarding:problem:${code}`
+const problemType = (code: ProblemCode): string => `urn:messenger-onboarding:problem:${code}`
 
 /** An error a route throws on purpose; the error handler answers it as problem+json (or an HTML page). */
 export class ProblemError extends Error {

@@ -12,7 +12,7 @@ export interface AppWebhookChange {
 }
 
 /** Meta batches at most 1000 updates in one notification; more is not Meta */
-export const MAX_CHANGES = 1000
+const MAX_CHANGES = 1000
 
 const invalid = (detail: string, field: string) => new ProblemError('invalid_request', detail, { errors: [{ field, message: detail }] })
 

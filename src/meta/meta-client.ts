@@ -1,4 +1,4 @@
-// The Meta calls of SPEC §4, in the order the pipeline makes them. The code exchange is made once and never
+// The Meta calls of an onboarding, in the order the pipeline makes them. The code exchange is made once and never
 // retried (a code is single-use); the calls after it share one time budget and retry transient failures.
 import type { Dispatcher } from 'undici'
 import type { Metrics } from '../observability/metrics.js'
@@ -16,7 +16,7 @@ export interface MetaClientOptions {
   timeoutMs: number
   dispatcher?: Dispatcher
   metrics?: Metrics
-  /** first retry delay; doubled for the next (SPEC: "backoff from about 200 ms") */
+  /** first retry delay; doubled for the next (the contract: "backoff from about 200 ms") */
   retryBaseMs?: number
   now?: () => number
 }

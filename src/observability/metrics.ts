@@ -1,9 +1,10 @@
-// The Prometheus families of SPEC §3. One registry per app instance, so tests that build several apps
-// never collide. Label values are bounded: route patterns, flow names, error codes — never an ID or URL.
+// The Prometheus families the service exports (README, "Operating it"). One registry per app instance, so tests
+// that build several apps never collide. Label values are bounded: route patterns, flow names, error codes —
+// never an ID or URL. A leaf module: it imports nothing of the service.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 /** what the queue gauges read: the same shape as the delivery store's statistics */
-export interface QueueStats { pending: number; dead: number; oldestPendingCreatedAt: number | null }
+interface QueueStats { pending: number; dead: number; oldestPendingCreatedAt: number | null }
 
 export function createMetrics (now: () => number = Date.now) {
   const registry = new Registry()
@@ -16,6 +17,16 @@ export function createMetrics (now: () => number = Date.now) {
     inFlight ??= queue.source().catch(() => null).finally(() => { inFlight = undefined })
     return inFlight
   }
+  /** a gauge read from the queue statistics at each scrape; left as it was when the store does not answer */
+  const queueGauge = (name: string, help: string, value: (s: QueueStats) => number) => new Gauge({
+    name,
+    help,
+    registers: [registry],
+    async collect () {
+      const s = await queueStats()
+      if (s) this.set(value(s))
+    }
+  })
   return {
     /** set once the store exists: where the queue gauges read their values */
     queue,
@@ -39,7 +50,7 @@ export function createMetrics (now: () => number = Date.now) {
       labelNames: ['flow', 'outcome', 'error'] as const,
       registers: [registry]
     }),
-    // the flow chooser (SPEC §6): `offered` (flow empty) per session created without a flow, `chosen` per flow
+    // the flow chooser: `offered` (flow empty) per session created without a flow, `chosen` per flow
     // the admin picked; offered minus chosen is how many admins left the chooser without choosing
     flowChoices: new Counter({
       name: 'onboarding_flow_choices_total',
@@ -60,33 +71,10 @@ export function createMetrics (now: () => number = Date.now) {
       labelNames: ['outcome'] as const,
       registers: [registry]
     }),
-    webhookQueueDepth: new Gauge({
-      name: 'webhook_queue_depth',
-      help: 'Webhook deliveries waiting to be sent (pending)',
-      registers: [registry],
-      async collect () {
-        const s = await queueStats()
-        if (s) this.set(s.pending)
-      }
-    }),
-    webhookOldestPending: new Gauge({
-      name: 'webhook_oldest_pending_seconds',
-      help: 'Age of the oldest pending webhook delivery',
-      registers: [registry],
-      async collect () {
-        const s = await queueStats()
-        if (s) this.set(s.oldestPendingCreatedAt === null ? 0 : Math.max(0, (now() - s.oldestPendingCreatedAt) / 1000))
-      }
-    }),
-    webhookDeadLetters: new Gauge({
-      name: 'webhook_dead_letters',
-      help: 'Webhook deliveries dead-lettered and not yet redelivered',
-      registers: [registry],
-      async collect () {
-        const s = await queueStats()
-        if (s) this.set(s.dead)
-      }
-    })
+    webhookQueueDepth: queueGauge('webhook_queue_depth', 'Webhook deliveries waiting to be sent (pending)', (s) => s.pending),
+    webhookOldestPending: queueGauge('webhook_oldest_pending_seconds', 'Age of the oldest pending webhook delivery',
+      (s) => s.oldestPendingCreatedAt === null ? 0 : Math.max(0, (now() - s.oldestPendingCreatedAt) / 1000)),
+    webhookDeadLetters: queueGauge('webhook_dead_letters', 'Webhook deliveries dead-lettered and not yet redelivered', (s) => s.dead)
   }
 }
 

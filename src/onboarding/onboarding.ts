@@ -18,7 +18,7 @@ import { OnboardingFailure } from './onboarding-failure.js'
 import { runOnboarding, type OnboardingSuccess } from './pipeline.js'
 
 /** a state lives at most ten minutes */
-export const STATE_TTL_SECONDS = 600
+const STATE_TTL_SECONDS = 600
 
 export interface OnboardingDeps {
   config: Config

@@ -1,7 +1,8 @@
 // What Meta sends to an app's own endpoints, signed with the app secret exactly as Meta signs it: the
 // deauthorize and data deletion callbacks (a form with `signed_request`) and the app's Webhooks (the
 // verification handshake, and notifications with X-Hub-Signature-256). Used by the tests and by the
-// sandbox's buttons. Meta's Business Integration example payload was not retrieved (meta-api-facts.md §7):
+// sandbox's buttons. Meta's documentation of the Business Integration webhooks shows no example payload
+// (https://developers.facebook.com/documentation/facebook-login/facebook-login-for-business/integration-webhooks):
 // the `value` sent below is the simulator's own; the service passes `value` on untouched anyway.
 import { randomBytes } from 'node:crypto'
 import { hubSignature } from '../meta/app-webhook-signature.js'

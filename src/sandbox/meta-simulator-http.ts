@@ -1,6 +1,8 @@
-// Answers in the shapes Meta uses, as plain values: handlers stay free of Fastify and easy to read.
+// Answers in the shapes Meta uses, as plain values (handlers stay free of Fastify and easy to read), and the one
+// request body the simulator reads.
 import { randomBytes } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
+import type { FastifyRequest } from 'fastify'
 import type { GraphErrorSpec } from './meta-simulator-types.js'
 
 export interface SimResponse {
@@ -12,7 +14,7 @@ export interface SimResponse {
 }
 
 // Real fbtrace_ids are short opaque base64 strings; clients are expected to log them, never to parse them.
-export function fbtraceId (): string {
+function fbtraceId (): string {
   return randomBytes(9).toString('base64').slice(0, 11)
 }
 
@@ -44,7 +46,8 @@ export function redirect (location: string): SimResponse {
   return { status: 302, body: '', headers: { location } }
 }
 
-// The messages Meta (or the public record of its answers) uses; see meta-api-facts.md §2.
+// The messages Meta uses, as Meta's *Handling Errors* page and public logs of its answers quote them
+// (https://developers.facebook.com/docs/graph-api/guides/error-handling).
 export const MSG = {
   badAppId: 'Error validating application. Invalid application ID.',
   badSecret: 'Error validating client secret.',
@@ -74,4 +77,19 @@ function metaDate (epochSeconds: number): string {
   const month = d.toLocaleDateString('en-US', { month: 'short', timeZone: 'UTC' })
   const p = (n: number): string => String(n).padStart(2, '0')
   return `${day}, ${p(d.getUTCDate())}-${month}-${p(d.getUTCFullYear() % 100)} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} UTC`
+}
+
+/** the fields of a multipart body (Meta's asset connections take one), or undefined for any other body */
+export async function readMultipart (request: FastifyRequest): Promise<Record<string, string> | undefined> {
+  const contentType = request.headers['content-type']
+  if (contentType === undefined || !/^multipart\/form-data\b/i.test(contentType) || !Buffer.isBuffer(request.body)) return undefined
+  try {
+    const form = await new Response(request.body, { headers: { 'content-type': contentType } }).formData()
+    const fields: Record<string, string> = {}
+    for (const [name, value] of form) if (typeof value === 'string') fields[name] = value
+    return fields
+  } catch {
+    // A malformed body reaches the handler as an empty form, which Meta answers with "parameter required".
+    return {}
+  }
 }

@@ -19,7 +19,7 @@ interface Asset { id: string; name: string }
 interface Portfolio { id: string; name: string; systemUserId: string; pages: Asset[]; adAccounts: Asset[] }
 
 /** the admin and what they manage: the same every time, so a person can recognise it in the webhook */
-export const SANDBOX_WORLD = {
+const SANDBOX_WORLD = {
   admin: { name: 'Alex Admin', userId: '100000000000042' },
   portfolios: [
     {

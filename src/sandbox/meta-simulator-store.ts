@@ -38,7 +38,7 @@ function base62 (length: number): string {
   return out
 }
 
-export function digits (length: number): string {
+function digits (length: number): string {
   let out = String(randomInt(1, 10))
   while (out.length < length) out += String(randomInt(0, 10))
   return out
@@ -122,7 +122,9 @@ export function tokenProblem (record: TokenRecord | undefined, now: number): { s
   return undefined
 }
 
-// Shaped like Meta's own examples (meta-api-facts.md §3): same key order, ids as strings.
+// Shaped like Meta's own debug_token examples (https://developers.facebook.com/docs/whatsapp/permissions and
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/solution-providers/manage-accounts):
+// same key order, ids as strings.
 export function debugTokenData (record: TokenRecord, now: number): Record<string, unknown> {
   const g = record.grant
   const granular = g.scopes.map((scope) => {

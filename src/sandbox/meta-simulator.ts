@@ -11,20 +11,15 @@ import { ASSETS_PATH, DEFAULT_DIALOG_CONFIG, assetsPage, continueAsPage, grantFr
 import type { DialogConfig } from './meta-simulator-login.js'
 import { accounts, adAccounts, connectAsset, debugToken, exchangeCode, exchangeLongLived, me } from './meta-simulator-graph.js'
 import type { SimContext, SimRequest } from './meta-simulator-graph.js'
-import { graphError, html, plain, redirect } from './meta-simulator-http.js'
+import { graphError, html, plain, readMultipart, redirect } from './meta-simulator-http.js'
 import type { SimResponse } from './meta-simulator-http.js'
+import { FailurePlan } from './meta-simulator-failures.js'
 import { SimulatorStore, cloneGrant } from './meta-simulator-store.js'
-import {
-  appWebhookBody, newAppScopedUserId, postAppWebhook, postSignedRequest, signSignedRequest, signedRequestPayload, verifySubscription
-} from './meta-simulator-callbacks.js'
+import { appWebhookBody, newAppScopedUserId, postAppWebhook, postSignedRequest, signSignedRequest, signedRequestPayload, verifySubscription } from './meta-simulator-callbacks.js'
 import type { CallbackAnswer, SignedRequestFields } from './meta-simulator-callbacks.js'
-import type {
-  Failure, MetaSimulatorOptions, RecordedCall, SimulatedEndpoint, SimulatedGrant
-} from './meta-simulator-types.js'
+import type { Failure, MetaSimulatorOptions, RecordedCall, SimulatedEndpoint, SimulatedGrant } from './meta-simulator-types.js'
 
-export type {
-  Failure, GraphErrorSpec, MetaSimulatorOptions, RecordedCall, SimulatedEndpoint, SimulatedGrant
-} from './meta-simulator-types.js'
+export type { Failure, GraphErrorSpec, MetaSimulatorOptions, RecordedCall, SimulatedEndpoint, SimulatedGrant } from './meta-simulator-types.js'
 
 /** the app callbacks Meta makes to the app's own endpoints */
 export type AppCallback = 'deauthorize' | 'data_deletion' | 'business_integration_uninstall'
@@ -50,7 +45,7 @@ export class MetaSimulator {
   private readonly latencyMs: number
   private readonly nowMs: () => number
   private readonly store: SimulatorStore
-  private readonly failures = new Map<SimulatedEndpoint, Array<{ failure: Failure, remaining: number }>>()
+  private readonly failures = new FailurePlan()
   private readonly sleepers = new Set<() => void>()
   private readonly dialogConfigs: Record<string, DialogConfig>
   private readonly beforeApproval: MetaSimulatorOptions['beforeApproval']
@@ -100,10 +95,7 @@ export class MetaSimulator {
   }
 
   failNext (endpoint: SimulatedEndpoint, failure: Failure, times = 1): void {
-    if (!Number.isInteger(times) || times < 1) throw new RangeError(`times must be a positive integer, got ${times}`)
-    const queue = this.failures.get(endpoint) ?? []
-    queue.push({ failure, remaining: times })
-    this.failures.set(endpoint, queue)
+    this.failures.add(endpoint, failure, times)
   }
 
   issueCode (grant: SimulatedGrant, redirectUri?: string): string {
@@ -262,7 +254,7 @@ export class MetaSimulator {
       ...(req.form !== undefined ? { form: { ...req.form } } : {})
     })
     await this.sleep(this.latencyMs, reply.raw)
-    const failure = endpoint === 'other' ? undefined : this.takeFailure(endpoint)
+    const failure = endpoint === 'other' ? undefined : this.failures.take(endpoint)
     if (failure !== undefined && 'drop' in failure) {
       reply.hijack()
       request.raw.socket.destroy()
@@ -289,15 +281,6 @@ export class MetaSimulator {
     await reply.send(res.body)
   }
 
-  private takeFailure (endpoint: SimulatedEndpoint): Failure | undefined {
-    const queue = this.failures.get(endpoint)
-    const head = queue?.[0]
-    if (queue === undefined || head === undefined) return undefined
-    head.remaining -= 1
-    if (head.remaining === 0) queue.shift()
-    return head.failure
-  }
-
   // Ends early when the client goes away or the simulator closes, so state settles at once instead of later.
   private sleep (ms: number, res: ServerResponse): Promise<void> {
     if (ms <= 0) return Promise.resolve()
@@ -312,19 +295,5 @@ export class MetaSimulator {
       res.once('close', wake)
       this.sleepers.add(wake)
     })
-  }
-}
-
-async function readMultipart (request: FastifyRequest): Promise<Record<string, string> | undefined> {
-  const contentType = request.headers['content-type']
-  if (contentType === undefined || !/^multipart\/form-data\b/i.test(contentType) || !Buffer.isBuffer(request.body)) return undefined
-  try {
-    const form = await new Response(request.body, { headers: { 'content-type': contentType } }).formData()
-    const fields: Record<string, string> = {}
-    for (const [name, value] of form) if (typeof value === 'string') fields[name] = value
-    return fields
-  } catch {
-    // A malformed body reaches the handler as an empty form, which Meta answers with "parameter required".
-    return {}
   }
 }

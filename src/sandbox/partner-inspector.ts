@@ -139,7 +139,7 @@ export function buildInspector (options: InspectorOptions): { app: FastifyInstan
   app.get('/', async (_request, reply) => {
     const flows = options.enabledFlows.map((flow) =>
       `<section><h2>${escapeHtml(FLOWS[flow].words.title)}</h2><p>${escapeHtml(FLOWS[flow].words.summary)}</p><a class="button" id="start-${flow}" href="/start?flow=${flow}">Start onboarding</a></section>`).join('') +
-      // a session opened without a flow: the service shows the admin its flow chooser first (SPEC §6)
+      // a session opened without a flow: the service shows the admin its flow chooser first
       '<section><h2>Let the admin choose</h2><p>The session names no flow: the admin compares the flows on the service’s chooser page and picks one.</p>' +
       '<a class="button" id="start-choose" href="/start">Start onboarding</a></section>'
     const current = options.misbehaviour.next

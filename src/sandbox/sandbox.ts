@@ -13,7 +13,7 @@ import type { DialogConfig } from './meta-simulator-login.js'
 import { MisbehaviourSwitch } from './misbehaviour.js'
 import { buildInspector } from './partner-inspector.js'
 
-export const SANDBOX_NOTICE = 'Sandbox: Meta is simulated on this machine; nothing here calls the real Meta.'
+const SANDBOX_NOTICE = 'Sandbox: Meta is simulated on this machine; nothing here calls the real Meta.'
 
 export interface SandboxOptions {
   /** the service's port; the simulated Meta listens on port + 1 and the partner stand-in on port + 2 (0: free ports) */

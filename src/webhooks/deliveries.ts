@@ -5,14 +5,14 @@ import type { DeliveryCursor, DeliveryRecord, DeliveryStatus } from '../store/re
 import type { DeliveryQueue } from './delivery-queue.js'
 
 /** the delivery object of the API: the record without its internal bookkeeping */
-export function deliveryView (d: DeliveryRecord) {
+function deliveryView (d: DeliveryRecord) {
   return { id: d.id, type: d.type, session_id: d.session_id, status: d.status, attempts: d.attempts, last_error: d.last_error, created_at: d.created_at, updated_at: d.updated_at }
 }
 
 // The cursor is opaque to partners; inside it is the position of the last item of the page.
-export const encodeCursor = (c: DeliveryCursor): string => Buffer.from(JSON.stringify([c.createdAt, c.id])).toString('base64url')
+const encodeCursor = (c: DeliveryCursor): string => Buffer.from(JSON.stringify([c.createdAt, c.id])).toString('base64url')
 
-export function decodeCursor (text: string): DeliveryCursor {
+function decodeCursor (text: string): DeliveryCursor {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[]
     if (typeof createdAt === 'number' && Number.isFinite(createdAt) && typeof id === 'string' && id.length <= 64) return { createdAt, id }
