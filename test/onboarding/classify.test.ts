@@ -1,13 +1,11 @@
-// The pure decisions: how IDs are normalised, whether a token fits its flow (SPEC §4, in SPEC's order), and
-// when a webhook is retried (SPEC §5: never earlier than the schedule or Retry-After).
+// How IDs are normalised, and whether a token fits its flow, checked in this order: the kind of token and a
+// business where the flow needs one (flow_mismatch), then the permissions (missing_permissions), then the
+// Pages and ad accounts (missing_assets).
 import t from 'tap'
 import type { TokenInfo } from '../../src/meta/meta-client.js'
 import { checkAssets, checkBusiness, checkPermissions, checkTokenKind, normalizeIds } from '../../src/onboarding/classify.js'
 import { FLOWS, FLOW_NAMES, type FlowName } from '../../src/flows/flows.js'
 import { OnboardingFailure } from '../../src/onboarding/onboarding-failure.js'
-import { InProcessDeliveryQueue } from '../../src/webhooks/delivery-queue.js'
-import { nextDelay } from '../../src/webhooks/deliverer.js'
-import { parseRetryAfter } from '../../src/webhooks/webhook-sender.js'
 
 const REQUIRED: Record<FlowName, string[]> = {
   business_portfolio: ['ads_management', 'pages_messaging', 'paid_marketing_messages'],
@@ -115,70 +113,4 @@ t.test('checkAssets', async (t) => {
   t.equal(failure(() => checkAssets(FLOWS.partner_billing, ['1'], [])), undefined, 'partner_billing: the partner bills, no ad account needed')
   t.equal(failure(() => checkAssets(FLOWS.partner_billing, [], ['2']))?.code, 'missing_assets', 'partner_billing: still a Page')
   t.match(failure(() => checkAssets(FLOWS.business_portfolio, [], []))?.message, /Page/, 'the Page is named first')
-})
-
-t.test('parseRetryAfter', async (t) => {
-  const now = Date.parse('2026-11-24T12:00:00.000Z')
-  t.equal(parseRetryAfter('120', now), 120_000, 'seconds')
-  t.equal(parseRetryAfter('0', now), 0)
-  t.equal(parseRetryAfter(' 7 ', now), 7000, 'with spaces')
-  t.equal(parseRetryAfter(['9', '30'], now), 9000, 'the first of several headers')
-  t.equal(parseRetryAfter(new Date(now + 90_000).toUTCString(), now), 90_000, 'an HTTP date')
-  t.equal(parseRetryAfter('Tue, 24 Nov 2026 12:05:00 GMT', now), 300_000)
-  t.equal(parseRetryAfter('Tue, 24 Nov 2026 11:00:00 GMT', now), 0, 'a date in the past: now')
-  for (const junk of ['soon', 'in a minute', '', '   ', 'NaN']) t.equal(parseRetryAfter(junk, now), undefined, `junk ${JSON.stringify(junk)}`)
-  t.equal(parseRetryAfter(undefined, now), undefined)
-  t.equal(parseRetryAfter([], now), undefined)
-  for (const junk of ['-5', '1.5', '5s', '+3']) {
-    const ms = parseRetryAfter(junk, now)
-    t.ok(ms === undefined || ms === 0, `${JSON.stringify(junk)} never delays (${ms})`)
-  }
-})
-
-t.test('nextDelay', async (t) => {
-  t.equal(nextDelay(5000, 0, () => 0), 5000, 'no jitter: the schedule')
-  t.equal(nextDelay(5000, undefined, () => 0), 5000)
-  t.equal(nextDelay(5000, 0, () => 1), 5500, 'at most 10% later')
-  t.equal(nextDelay(5000, 0, () => 0.5), 5250)
-  t.equal(nextDelay(5000, 60_000, () => 0), 60_000, 'a longer Retry-After wins')
-  t.equal(nextDelay(5000, 60_000, () => 1), 66_000)
-  t.equal(nextDelay(5000, 1000, () => 0), 5000, 'a shorter Retry-After does not shorten the schedule')
-  t.equal(nextDelay(0, 0, () => 0.7), 0)
-
-  for (const [scheduled, retryAfter] of [[50, 0], [5000, 0], [300_000, 120_000], [5000, 7_200_000], [36_000_000, 0], [1, 3]]) {
-    const base = Math.max(scheduled!, retryAfter!)
-    let low = Infinity
-    let high = -Infinity
-    let whole = true
-    for (let i = 0; i < 2000; i++) {
-      const d = nextDelay(scheduled!, retryAfter)
-      low = Math.min(low, d)
-      high = Math.max(high, d)
-      whole &&= Number.isInteger(d)
-    }
-    t.ok(whole, 'whole milliseconds')
-    t.ok(low >= base, `${scheduled}/${retryAfter}: never below ${base} (lowest ${low})`)
-    t.ok(high <= Math.round(base * 1.1), `${scheduled}/${retryAfter}: at most +10% (highest ${high})`)
-    if (base >= 1000) t.ok(high > low, 'the delays spread')
-  }
-})
-
-t.test('a retry delay beyond what setTimeout can wait does not fire at once', async (t) => {
-  // Retry-After: 2592000 (30 days) or WEBHOOK_RETRY_SCHEDULE=600h give delays above 2^31-1 ms, which
-  // Node's setTimeout replaces with 1 ms: the next attempt would go out immediately.
-  // a Retry-After of 30 days is honoured up to a day; the queue still copes with longer waits
-  t.equal(nextDelay(5000, parseRetryAfter('2592000', Date.now()), () => 0), 86_400_000)
-  const delay = 2_592_000_000
-  let attempts = 0
-  const log = { error () {}, warn () {}, info () {} } as any
-  const queue = new InProcessDeliveryQueue(async () => { attempts++; return { next: 'done' } }, log, 16)
-  t.teardown(() => queue.close(0))
-  const warnings: string[] = []
-  const onWarning = (w: Error) => { warnings.push(w.name) }
-  process.on('warning', onWarning)
-  t.teardown(() => { process.off('warning', onWarning) })
-  queue.add('evt_0123456789abcdef0123456789abcdef', delay)
-  await new Promise((resolve) => setTimeout(resolve, 50))
-  t.equal(attempts, 0, 'no attempt within 50 ms of a 30-day delay')
-  t.notOk(warnings.includes('TimeoutOverflowWarning'), 'no TimeoutOverflowWarning')
 })
