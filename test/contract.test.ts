@@ -97,7 +97,7 @@ t.test('every route, success and error, answers what openapi.yaml documents', as
   conforms(t, '/oauth/callback', 'get', await browser.get(h.sim.approve(login.headers.location as string, GRANTS.partner_billing)))
   await probe(t, h, '/oauth/callback', { url: '/oauth/callback?code=x' })
   conforms(t, '/oauth/callback', 'get', await denied.browser.get(denied.callbackUrl))
-  // the flow chooser (SPEC §6): the session, its page, a choice, and every refusal
+  // the flow chooser: the session, its page, a choice, and every refusal
   const chooser = await probe(t, h, '/v1/sessions', { method: 'POST', url: '/v1/sessions', headers: auth, payload: { flows: ['business_portfolio', 'asset_based'] } })
   await probe(t, h, '/v1/sessions', { method: 'POST', url: '/v1/sessions', headers: auth, payload: {} })
   await probe(t, h, '/v1/sessions', { method: 'POST', url: '/v1/sessions', headers: auth, payload: { flow: 'asset_based', flows: ['asset_based'] } })

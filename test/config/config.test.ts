@@ -128,7 +128,7 @@ t.test('several bad variables are all named in one message', async (t) => {
 })
 
 t.test('the rules checked across variables are reported together with the others', async (t) => {
-  // a missing secret and flow 3 without its ad account: both must be named at once (SPEC §2)
+  // a missing secret and flow 3 without its ad account: both must be named at once
   const e = env({ PARTNER_AD_ACCOUNT_ID: undefined })
   delete e.META_APP_SECRET
   const err = configError(t, e)

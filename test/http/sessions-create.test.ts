@@ -21,7 +21,7 @@ t.test('POST /v1/sessions: a valid create answers 201 with the full session obje
   const s = res.json()
   t.match(s.id, /^ses_[0-9a-f]{32}$/)
   t.equal(res.headers.location, `/v1/sessions/${s.id}`)
-  t.same(Object.keys(s).sort(), SESSION_KEYS, 'every field of SPEC §3, nothing else')
+  t.same(Object.keys(s).sort(), SESSION_KEYS, 'every field of the session object, nothing else')
   t.equal(s.flow, 'partner_billing')
   t.same(s.flows, ['partner_billing'], 'a session created with flow allows that flow only')
   t.equal(s.status, 'pending')
@@ -137,7 +137,7 @@ t.test('POST /v1/sessions: a body that is not application/json is 415 unsupporte
   const h = await build(t)
   isProblem(t, await postRaw(h, '/v1/sessions', 'flow=business_portfolio', 'application/x-www-form-urlencoded'), 415, 'unsupported_media_type')
   isProblem(t, await postRaw(h, '/v1/sessions', '<flow>business_portfolio</flow>', 'application/xml'), 415, 'unsupported_media_type')
-  // text/plain carrying perfectly good JSON is still not application/json (SPEC §3)
+  // text/plain carrying perfectly good JSON is still not application/json
   isProblem(t, await postRaw(h, '/v1/sessions', '{"flow":"business_portfolio"}', 'text/plain'), 415, 'unsupported_media_type')
   isProblem(t, await postRaw(h, '/v1/sessions/' + UNKNOWN_ID + '/code', '{"code":"abc"}', 'text/plain'), 415, 'unsupported_media_type')
 })

@@ -1,4 +1,4 @@
-// Meta's app Webhooks (SPEC §6): the verification handshake, and notifications accepted only with Meta's
+// Meta's app Webhooks: the verification handshake, and notifications accepted only with Meta's
 // signature of their exact bytes, each change becoming one meta.app_event verified by the partner.
 import t from 'tap'
 import { hubSignature } from '../../src/meta/app-webhook-signature.js'

@@ -1,4 +1,4 @@
-// The data deletion callback (SPEC §6): the answer Meta shows the person, the status page before and after the
+// The data deletion callback: the answer Meta shows the person, the status page before and after the
 // partner acknowledged the event and after it reported the deletion, and the partner API that reports it.
 import t from 'tap'
 import { API_KEY, auth, build, type Harness } from '../helper.js'

@@ -1,4 +1,4 @@
-// The deauthorize and data deletion callbacks (SPEC §6): a signed_request is accepted only when Meta's HMAC of
+// The deauthorize and data deletion callbacks: a signed_request is accepted only when Meta's HMAC of
 // its payload segment matches, and whatever else arrives is answered 400/413/415 problem+json, never 5xx, and
 // records no event.
 import { createHmac } from 'node:crypto'

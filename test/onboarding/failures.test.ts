@@ -1,4 +1,4 @@
-// Classification and Meta failures (SPEC §4): each ends in a failed session, an onboarding.failed webhook
+// Classification and Meta failures: each ends in a failed session, an onboarding.failed webhook
 // without a token, and the Meta details kept.
 import t, { type Test } from 'tap'
 import type { FlowName } from '../../src/flows/flows.js'

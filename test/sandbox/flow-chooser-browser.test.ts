@@ -1,4 +1,4 @@
-// The flow chooser (SPEC §6) as an admin meets it, in headless Chromium on the sandbox: the partner opens a
+// The flow chooser as an admin meets it, in headless Chromium on the sandbox: the partner opens a
 // session without a flow, the admin compares the flows, picks one with the keyboard or the mouse, and lands on
 // the (simulated) Meta dialog for that flow, then back with that flow's webhook. The same with JavaScript
 // turned off, since the page must not need it. Screenshots go to test-artifacts/sandbox/.
@@ -27,7 +27,7 @@ async function openChooser (t: Test, page: Page): Promise<string> {
   return new URL(page.url()).pathname.split('/').pop()!
 }
 
-/** the dialog the browser ended on is the one of `flow`, with the parameters SPEC §3 names */
+/** the dialog the browser ended on is the one of `flow`, with the parameters the dialog must carry */
 async function atDialogOf (t: Test, page: Page, flow: FlowName) {
   await page.waitForURL(/\/dialog\/oauth\?/)
   const params = new URL(page.url()).searchParams

@@ -1,4 +1,4 @@
-// Security headers on every kind of response (SPEC §3): nosniff everywhere; HTML pages with a strict CSP and
+// Security headers on every kind of response: nosniff everywhere; HTML pages with a strict CSP and
 // no framing; HSTS only when the public base URL is https.
 import t from 'tap'
 import { auth, build } from '../helper.js'
