@@ -182,7 +182,7 @@ export class Onboarding {
       event = completedEvent(session, outcome.result, outcome.accessToken, now)
       decided = { ...session, status: 'completed', completed_at: nowIso, result: outcome.result, event_id: event.id }
     }
-    // stored: from here the event survives anything, and its first attempt starts without waiting
+    // once written, the event survives anything; its first attempt starts without waiting for it
     await outbox.recordOutcome(decided, event, { requestId })
     metrics.sessions.inc({ flow: session.flow, outcome: decided.status, error: decided.error?.code ?? '' })
     return decided
