@@ -130,14 +130,15 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     sweepIntervalMs: deps.sweepIntervalMs,
     sweepMinAgeMs: deps.sweepMinAgeMs
   })
-  await app.register(onboarding, { config, dispatcher: deps.dispatcher, now })
+  await app.register(onboarding, { config, keyPrefix, dispatcher: deps.dispatcher, now, sweepIntervalMs: deps.sweepIntervalMs })
   await registerRoutes(app, config, keyPrefix, now)
   return app
 }
 
 async function registerRoutes (app: FastifyInstance, config: Config, keyPrefix: string, now: () => number): Promise<void> {
-  const { redis, stores, delivery: { outbox, deliveries, health }, onboarding: { sessions, logins, dataDeletions } } = app
-  await app.register(operatorRoutes, { store: stores, queue: { health }, metrics: app.metrics, isShuttingDown: app.isClosing })
+  const { redis, stores, delivery: { outbox, deliveries }, onboarding: { sessions, logins, dataDeletions } } = app
+  const workers = { delivery_worker: app.delivery.health, onboarding_worker: app.onboarding.health }
+  await app.register(operatorRoutes, { store: stores, workers, metrics: app.metrics, isShuttingDown: app.isClosing })
 
   await app.register(async function browser (scope) {
     await scope.register(rateLimit, { perMinute: config.rateLimit.browserPerMinute, nameSpace: `${keyPrefix}rl:browser:`, redis, key: (request) => request.ip })

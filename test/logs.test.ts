@@ -4,7 +4,7 @@ import t from 'tap'
 import { auth, Browser, build, createSession, GRANTS, knownSecrets, leakedSecrets, onboard } from './helper.js'
 
 t.test('no secret in the logs across every route and failure path', async (t) => {
-  const h = await build(t, { env: { LOG_LEVEL: 'trace' } })
+  const h = await build(t, { env: { LOG_LEVEL: 'trace', ONBOARDING_RETRY_SCHEDULE: '100ms' } })
   let requests = 0
   const count = <T>(value: T): T => { requests++; return value }
 

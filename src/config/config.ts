@@ -40,6 +40,17 @@ const origin = z.string().trim().transform((v, ctx) => {
 
 const originUrl = (description: string) => origin.transform((url) => url.origin).describe(description)
 
+/** delays between attempts: N delays = N+1 attempts */
+const retrySchedule = (defaults: string) => optionalString.transform((v, ctx) => {
+  const given = csv(v ?? '')
+  const delays = (given.length > 0 ? given : csv(defaults)).map(parseDuration)
+  if (delays.some((d) => d === null || d > MAX_RETRY_DELAY_MS)) {
+    ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of durations such as 5s,5m,2h (units ms, s, m, h), each at most 7 days' })
+    return z.NEVER
+  }
+  return delays as number[]
+})
+
 const configId = optionalString.pipe(z.string().regex(DIGITS, 'must be digits').optional())
 /** one variable per flow, named by its record: unset = the flow is disabled */
 const flowConfigIds = Object.fromEntries(FLOW_LIST.map((flow) => [flow.configIdVariable, configId])) as Record<FlowConfigIdVariable, typeof configId>
@@ -87,16 +98,7 @@ const envSchema = z.object({
     return secrets
   }),
   WEBHOOK_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
-  WEBHOOK_RETRY_SCHEDULE: optionalString.transform((v, ctx) => {
-    const given = csv(v ?? '')
-    const parts = given.length > 0 ? given : csv('5s,5m,30m,2h,5h,10h,10h')
-    const delays = parts.map(parseDuration)
-    if (delays.some((d) => d === null || d > MAX_RETRY_DELAY_MS)) {
-      ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of durations such as 5s,5m,2h (units ms, s, m, h), each at most 7 days' })
-      return z.NEVER
-    }
-    return delays as number[]
-  }),
+  WEBHOOK_RETRY_SCHEDULE: retrySchedule('5s,5m,30m,2h,5h,10h,10h'),
   PARTNER_API_KEYS: z.string({ error: 'is required' }).transform((v, ctx) => {
     const keys = csv(v)
     if (keys.length === 0 || keys.some((k) => k.length < 32)) {
@@ -141,7 +143,9 @@ const envSchema = z.object({
   RATE_LIMIT_BROWSER_PER_MINUTE: intFromEnv(120, 0, 1_000_000),
   RATE_LIMIT_API_PER_MINUTE: intFromEnv(1200, 0, 1_000_000),
   BODY_LIMIT_BYTES: intFromEnv(65_536, 1024, 10 * 1024 * 1024),
-  RETENTION_DAYS: intFromEnv(30, 1, 3650)
+  RETENTION_DAYS: intFromEnv(30, 1, 3650),
+  // the attempts that finish a processing session after its first, in the request
+  ONBOARDING_RETRY_SCHEDULE: retrySchedule('30s,2m,10m,30m,1h,2h,4h')
 })
 
 /** every variable the service reads: README and .env.example are checked against this list */
@@ -173,6 +177,8 @@ export interface Config {
   cookieSecret: string
   returnUrlOrigins: string[]
   sessionTtlSeconds: number
+  /** delays between the attempts to finish a processing session */
+  onboardingRetryScheduleMs: number[]
   logLevel: string
   trustProxy: boolean | number | string
   rateLimit: { browserPerMinute: number; apiPerMinute: number }
@@ -247,6 +253,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     cookieSecret: e.COOKIE_SECRET,
     returnUrlOrigins: e.RETURN_URL_ORIGINS,
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
+    onboardingRetryScheduleMs: e.ONBOARDING_RETRY_SCHEDULE,
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
     rateLimit: { browserPerMinute: e.RATE_LIMIT_BROWSER_PER_MINUTE, apiPerMinute: e.RATE_LIMIT_API_PER_MINUTE },

@@ -4,6 +4,7 @@ import { request, type Dispatcher } from 'undici'
 import type { Metrics } from '../observability/metrics.js'
 import type { MetaEndpoint } from './meta-endpoints.js'
 import { MetaCallError, type GraphError } from './meta-call-error.js'
+import { regainAccessMs } from './usage-headers.js'
 
 const MAX_RESPONSE_BYTES = 1024 * 1024
 
@@ -57,6 +58,7 @@ export async function callMeta (req: MetaRequest, options: MetaTransportOptions)
     const signal = AbortSignal.timeout(req.timeoutMs)
     let status: number
     let text: string
+    let headers: Record<string, string | string[] | undefined> = {}
     try {
       const res = await request(req.url, {
         method: req.method ?? 'GET',
@@ -66,6 +68,7 @@ export async function callMeta (req: MetaRequest, options: MetaTransportOptions)
         dispatcher: options.dispatcher
       })
       status = res.statusCode
+      headers = res.headers
       label = String(status)
       text = await readBody(res.body)
     } catch {
@@ -79,9 +82,9 @@ export async function callMeta (req: MetaRequest, options: MetaTransportOptions)
     try {
       json = JSON.parse(text)
     } catch {
-      throw new MetaCallError(req.endpoint, status >= 200 && status < 300 ? 'bad_response' : 'http', status)
+      throw new MetaCallError(req.endpoint, status >= 200 && status < 300 ? 'bad_response' : 'http', status, undefined, regainAccessMs(headers))
     }
-    if (status < 200 || status >= 300) throw new MetaCallError(req.endpoint, 'http', status, graphError(json))
+    if (status < 200 || status >= 300) throw new MetaCallError(req.endpoint, 'http', status, graphError(json), regainAccessMs(headers))
     return json
   } finally {
     options.metrics?.metaDuration.observe({ endpoint: req.endpoint, status: label }, (performance.now() - started) / 1000)

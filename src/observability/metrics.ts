@@ -27,9 +27,12 @@ export function createMetrics (now: () => number = Date.now) {
       if (s) this.set(value(s))
     }
   })
+  const processing: { source?: () => Promise<number> } = {}
   return {
     /** set once the store exists: where the queue gauges read their values */
     queue,
+    /** set once the store exists: how many sessions are processing */
+    processing,
     registry,
     httpRequests: new Counter({
       name: 'http_requests_total',
@@ -46,7 +49,7 @@ export function createMetrics (now: () => number = Date.now) {
     }),
     sessions: new Counter({
       name: 'onboarding_sessions_total',
-      help: 'Onboarding sessions by flow and outcome (created, completed, failed, expired)',
+      help: 'Onboarding sessions by flow and outcome (created, processing, completed, failed, expired)',
       labelNames: ['flow', 'outcome', 'error'] as const,
       registers: [registry]
     }),
@@ -64,6 +67,15 @@ export function createMetrics (now: () => number = Date.now) {
       labelNames: ['endpoint', 'status'] as const,
       buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry]
+    }),
+    processingSessions: new Gauge({
+      name: 'onboarding_processing_sessions',
+      help: 'Sessions now processing: their token is held and the steps after the exchange are attempted again',
+      registers: [registry],
+      async collect () {
+        const count = await processing.source?.().catch(() => null)
+        if (typeof count === 'number') this.set(count)
+      }
     }),
     webhookAttempts: new Counter({
       name: 'webhook_attempts_total',

@@ -29,8 +29,9 @@ export function checkBusiness (flow: FlowDefinition, clientBusinessId: string | 
   }
 }
 
-export function checkPermissions (flow: FlowDefinition, scopes: readonly string[]): void {
-  const missing = flow.requiredScopes.filter((s) => !scopes.includes(s))
+/** `alsoNeeded`: permissions the calls this token still needs require (pages_show_list for /me/accounts) */
+export function checkPermissions (flow: FlowDefinition, scopes: readonly string[], alsoNeeded: readonly string[] = []): void {
+  const missing = [...new Set([...flow.requiredScopes, ...alsoNeeded])].filter((s) => !scopes.includes(s))
   if (missing.length > 0) {
     throw new OnboardingFailure('missing_permissions', `The admin did not grant ${missing.join(', ')}`, { missing_scopes: [...missing].sort() })
   }

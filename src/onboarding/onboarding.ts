@@ -7,15 +7,15 @@ import { ProblemError } from '../lib/problems.js'
 import { buildDialogUrl } from '../meta/dialog-url.js'
 import type { MetaClient } from '../meta/meta-client.js'
 import type { Metrics } from '../observability/metrics.js'
-import type { Outbox } from '../outbox/outbox.js'
 import { sessionStatus } from '../sessions/session-status.js'
 import type { Sessions } from '../sessions/sessions.js'
 import type { TokenVault } from '../sessions/token-vault.js'
 import { allowedFlows, isChosen, type ChosenSession, type OnboardingError, type SessionRecord } from '../store/records.js'
 import type { SessionStore } from '../store/session-store.js'
-import { completedEvent, failedEvent, type WebhookEvent } from '../webhooks/events.js'
 import { OnboardingFailure } from './onboarding-failure.js'
-import { runOnboarding, type OnboardingSuccess } from './pipeline.js'
+import { OnboardingInterrupted } from './onboarding-interrupted.js'
+import type { Outcomes } from './outcomes.js'
+import { exchangeCode, finishOnboarding, type OnboardingSuccess } from './pipeline.js'
 
 /** a state lives at most ten minutes */
 const STATE_TTL_SECONDS = 600
@@ -26,7 +26,7 @@ export interface OnboardingDeps {
   sessions: Sessions
   meta: MetaClient
   tokens: TokenVault
-  outbox: Outbox
+  outcomes: Outcomes
   metrics: Metrics
   now: () => number
 }
@@ -43,6 +43,13 @@ export type LoginStep =
 
 const START_AGAIN = 'Start again from the platform that sent you here.'
 
+const NOT_PENDING: Record<Exclude<ReturnType<typeof sessionStatus>, 'pending'>, string> = {
+  expired: `This onboarding link has expired. ${START_AGAIN}`,
+  processing: 'This onboarding is being finished; the platform that sent you here will be told once it is done. Return to it.',
+  completed: 'This onboarding has already completed. Return to the platform that sent you here.',
+  failed: 'This onboarding has already ended. Return to the platform that sent you here.'
+}
+
 export class Onboarding {
   constructor (private readonly deps: OnboardingDeps) {}
 
@@ -50,11 +57,7 @@ export class Onboarding {
   #pending (session: SessionRecord | null, notFound: () => ProblemError): SessionRecord {
     if (!session) throw notFound()
     const status = sessionStatus(session, this.deps.now())
-    if (status !== 'pending') {
-      throw new ProblemError('session_not_pending', status === 'expired'
-        ? 'This onboarding link has expired. Start again from the platform that sent you here.'
-        : `This onboarding has already ${status === 'completed' ? 'completed' : 'ended'}. Return to the platform that sent you here.`)
-    }
+    if (status !== 'pending') throw new ProblemError('session_not_pending', NOT_PENDING[status])
     return session
   }
 
@@ -150,42 +153,25 @@ export class Onboarding {
       const current = this.#pending(claim.session, () => new ProblemError('session_not_found', `No session ${session.id}`))
       // a state or a /code is only handed out for a chosen flow, and a choice is never undone
       if (!isChosen(current)) throw notChosen(current.id)
-      return await this.#decide(current, await this.#outcome(current, answer), requestId)
+      const outcome = await this.#outcome(current, answer)
+      // the token is kept and the steps after the exchange are attempted again later: the admin is done here
+      if (outcome instanceof OnboardingInterrupted) return (await this.deps.outcomes.interrupted(current, outcome, 1, requestId)).session
+      return await this.deps.outcomes.decide(current, outcome, requestId)
     } catch (err) {
       await store.releaseSession(session.id).catch(() => {})
       throw err
     }
   }
 
-  async #outcome (session: ChosenSession, answer: LoginAnswer): Promise<OnboardingFailure | OnboardingSuccess> {
+  async #outcome (session: ChosenSession, answer: LoginAnswer): Promise<OnboardingFailure | OnboardingInterrupted | OnboardingSuccess> {
     if ('denial' in answer) return denialFailure(answer.denial)
     try {
-      return await runOnboarding(this.deps, session, answer.code, answer.redirectUri)
+      const held = await exchangeCode(this.deps, session, answer.code, answer.redirectUri)
+      return await finishOnboarding(this.deps, session, held)
     } catch (err) {
-      if (err instanceof OnboardingFailure) return err
+      if (err instanceof OnboardingFailure || err instanceof OnboardingInterrupted) return err
       throw err
     }
-  }
-
-  /** the outcome and its event, through the outbox: written together, then the first attempt starts */
-  async #decide (session: ChosenSession, outcome: OnboardingFailure | OnboardingSuccess, requestId?: string): Promise<SessionRecord> {
-    const { outbox, metrics } = this.deps
-    const now = this.deps.now()
-    const nowIso = new Date(now).toISOString()
-    let event: WebhookEvent
-    let decided: SessionRecord
-    if (outcome instanceof OnboardingFailure) {
-      const error = outcome.toError()
-      event = failedEvent(session, error, now)
-      decided = { ...session, status: 'failed', completed_at: nowIso, error, event_id: event.id }
-    } else {
-      event = completedEvent(session, outcome.result, outcome.accessToken, now)
-      decided = { ...session, status: 'completed', completed_at: nowIso, result: outcome.result, event_id: event.id }
-    }
-    // once written, the event survives anything; its first attempt starts without waiting for it
-    await outbox.recordOutcome(decided, event, { requestId })
-    metrics.sessions.inc({ flow: session.flow, outcome: decided.status, error: decided.error?.code ?? '' })
-    return decided
   }
 }
 

@@ -6,10 +6,10 @@ import fp from 'fastify-plugin'
 import type { Dispatcher } from 'undici'
 import type { Config } from '../config/config.js'
 import { Outbox } from '../outbox/outbox.js'
-import { BullDeliveryQueue } from '../webhooks/bullmq-delivery-queue.js'
+import { BullJobQueue } from '../jobs/bullmq-job-queue.js'
 import { Deliverer } from '../webhooks/deliverer.js'
 import { Deliveries } from '../webhooks/deliveries.js'
-import { InProcessDeliveryQueue, type DeliveryQueue } from '../webhooks/delivery-queue.js'
+import { InProcessJobQueue, type JobQueue } from '../jobs/job-queue.js'
 import { FirstAttemptQueue } from '../webhooks/first-attempt-queue.js'
 import { OutboxSweep } from '../webhooks/outbox-sweep.js'
 import { WebhookSender } from '../webhooks/webhook-sender.js'
@@ -21,7 +21,7 @@ declare module 'fastify' {
       outbox: Outbox
       deliveries: Deliveries
       /** whether this instance is delivering: what /readyz reports */
-      health: DeliveryQueue['health']
+      health: JobQueue['health']
     }
   }
 }
@@ -68,14 +68,14 @@ export default fp<DeliveryPluginOptions>(async function delivery (app, o) {
   })
   const attempt = (eventId: string) => deliverer.attempt(eventId)
   const concurrency = o.concurrency ?? DEFAULT_CONCURRENCY
-  let retries: DeliveryQueue
+  let retries: JobQueue
   if (redis) {
-    const bull = new BullDeliveryQueue({ redis, prefix: `${o.keyPrefix}bull`, attempt, log: app.log, webhookTimeoutMs: config.webhook.timeoutMs, concurrency })
+    const bull = new BullJobQueue({ name: 'webhooks', redis, prefix: `${o.keyPrefix}bull`, attempt, log: app.log, lockDurationMs: config.webhook.timeoutMs + 5000, concurrency })
     // ready means delivering too: wait (bounded) for the worker's own connection when Redis answers
     if (redis.status === 'ready') await bull.ready(3000)
     retries = bull
   } else {
-    retries = new InProcessDeliveryQueue(attempt, app.log, concurrency)
+    retries = new InProcessJobQueue(attempt, app.log, concurrency)
   }
   const queue = new FirstAttemptQueue({ queue: retries, deliver: (d, body) => deliverer.deliver(d, body), log: app.log, maxInFlight: concurrency })
   const sweep = new OutboxSweep({

@@ -161,6 +161,11 @@ function page (req: SimRequest, ctx: SimContext, ids: string[], item: (id: strin
 export function accounts (req: SimRequest, ctx: SimContext): SimResponse {
   const auth = authenticate(req, ctx)
   if (isResponse(auth)) return auth
+  // Meta answers /me/accounts only to a token with pages_show_list (https://developers.facebook.com/docs/pages/access-tokens/);
+  // the exact error is not documented (docs/meta.md): a permission error of the family Meta documents (code 200)
+  if (!auth.grant.scopes.includes('pages_show_list')) {
+    return graphError({ code: 200, message: '(#200) The pages_show_list permission is required to list the Pages of this user' }, 403)
+  }
   return page(req, ctx, auth.grant.pageIds, (id) => ({ id }))
 }
 

@@ -2,6 +2,7 @@
 // request body the simulator reads.
 import { randomBytes } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
+import type { ServerResponse } from 'node:http'
 import type { FastifyRequest } from 'fastify'
 import type { GraphErrorSpec } from './meta-simulator-types.js'
 
@@ -92,4 +93,20 @@ export async function readMultipart (request: FastifyRequest): Promise<Record<st
     // A malformed body reaches the handler as an empty form, which Meta answers with "parameter required".
     return {}
   }
+}
+
+/** a wait that ends early when the client goes away or the simulator closes (it wakes every sleeper), so state settles at once */
+export function sleepUnlessGone (ms: number, res: ServerResponse, sleepers: Set<() => void>): Promise<void> {
+  if (ms <= 0) return Promise.resolve()
+  return new Promise((resolve) => {
+    const wake = (): void => {
+      clearTimeout(timer)
+      res.off('close', wake)
+      sleepers.delete(wake)
+      resolve()
+    }
+    const timer = setTimeout(wake, ms)
+    res.once('close', wake)
+    sleepers.add(wake)
+  })
 }

@@ -1,7 +1,6 @@
 // A simulated Meta (Graph API, api host and login dialog) on loopback, for the tests and the local sandbox.
 // One origin serves META_GRAPH_URL, META_API_URL and META_DIALOG_URL alike.
 import type { AddressInfo } from 'node:net'
-import type { ServerResponse } from 'node:http'
 import Fastify from 'fastify'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import {
@@ -11,7 +10,7 @@ import { ASSETS_PATH, DEFAULT_DIALOG_CONFIG, assetsPage, continueAsPage, grantFr
 import type { DialogConfig } from './meta-simulator-login.js'
 import { accounts, adAccounts, connectAsset, debugToken, exchangeCode, exchangeLongLived, me } from './meta-simulator-graph.js'
 import type { SimContext, SimRequest } from './meta-simulator-graph.js'
-import { graphError, html, plain, readMultipart, redirect } from './meta-simulator-http.js'
+import { graphError, html, plain, readMultipart, redirect, sleepUnlessGone } from './meta-simulator-http.js'
 import type { SimResponse } from './meta-simulator-http.js'
 import { FailurePlan } from './meta-simulator-failures.js'
 import { SimulatorStore, cloneGrant } from './meta-simulator-store.js'
@@ -45,7 +44,7 @@ export class MetaSimulator {
   private readonly latencyMs: number
   private readonly nowMs: () => number
   private readonly store: SimulatorStore
-  private readonly failures = new FailurePlan()
+  private readonly failures: FailurePlan
   private readonly sleepers = new Set<() => void>()
   private readonly dialogConfigs: Record<string, DialogConfig>
   private readonly beforeApproval: MetaSimulatorOptions['beforeApproval']
@@ -59,6 +58,7 @@ export class MetaSimulator {
     this.port = opts.port ?? 0
     this.latencyMs = opts.latencyMs ?? 0
     this.nowMs = opts.now ?? Date.now
+    this.failures = new FailurePlan(this.nowMs)
     this.store = new SimulatorStore(this.appId, () => Math.floor(this.nowMs() / 1000))
     this.dialogConfigs = opts.dialogConfigs ?? {}
     this.beforeApproval = opts.beforeApproval
@@ -96,6 +96,11 @@ export class MetaSimulator {
 
   failNext (endpoint: SimulatedEndpoint, failure: Failure, times = 1): void {
     this.failures.add(endpoint, failure, times)
+  }
+
+  /** Meta's throttling: every call to `endpoint` fails for `ms`, with the usage header saying how long */
+  throttle (endpoint: SimulatedEndpoint, ms: number): void {
+    this.failures.throttle(endpoint, ms)
   }
 
   issueCode (grant: SimulatedGrant, redirectUri?: string): string {
@@ -253,14 +258,14 @@ export class MetaSimulator {
       headers: { ...req.headers },
       ...(req.form !== undefined ? { form: { ...req.form } } : {})
     })
-    await this.sleep(this.latencyMs, reply.raw)
+    await sleepUnlessGone(this.latencyMs, reply.raw, this.sleepers)
     const failure = endpoint === 'other' ? undefined : this.failures.take(endpoint)
     if (failure !== undefined && 'drop' in failure) {
       reply.hijack()
       request.raw.socket.destroy()
       return
     }
-    if (failure !== undefined && 'delayMs' in failure) await this.sleep(failure.delayMs, reply.raw)
+    if (failure !== undefined && 'delayMs' in failure) await sleepUnlessGone(failure.delayMs, reply.raw, this.sleepers)
     let res: SimResponse
     if (failure !== undefined && 'status' in failure) {
       res = failure.graphError !== undefined
@@ -279,21 +284,5 @@ export class MetaSimulator {
     if (res.headers !== undefined) reply.headers(res.headers)
     if (res.contentType !== undefined) reply.type(res.contentType)
     await reply.send(res.body)
-  }
-
-  // Ends early when the client goes away or the simulator closes, so state settles at once instead of later.
-  private sleep (ms: number, res: ServerResponse): Promise<void> {
-    if (ms <= 0) return Promise.resolve()
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer)
-        res.off('close', wake)
-        this.sleepers.delete(wake)
-        resolve()
-      }
-      const timer = setTimeout(wake, ms)
-      res.once('close', wake)
-      this.sleepers.add(wake)
-    })
   }
 }

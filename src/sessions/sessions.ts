@@ -103,7 +103,8 @@ export class Sessions {
       error: session.error,
       delivery: session.event_id
         ? { event_id: session.event_id, status: delivery?.status ?? 'pending', attempts: delivery?.attempts ?? 0 }
-        : null
+        : null,
+      processing: session.status === 'processing' ? session.processing ?? null : null
     }
   }
 }

@@ -31,7 +31,8 @@ export interface SessionRecord {
   flow: FlowName | null
   /** the flows the admin may choose from; absent on sessions written before the chooser existed */
   flows?: FlowName[]
-  status: 'pending' | 'completed' | 'failed'
+  /** `processing`: the token is held and the steps after the exchange are being attempted again (onboarding/resumption.ts) */
+  status: 'pending' | 'processing' | 'completed' | 'failed'
   external_id: string | null
   metadata: Record<string, unknown> | null
   return_url: string | null
@@ -44,6 +45,16 @@ export interface SessionRecord {
   error: OnboardingError | null
   /** the event of this session's outcome, once decided */
   event_id: string | null
+  /** while `processing`; absent on sessions written before processing existed */
+  processing?: ProcessingState | null
+}
+
+export interface ProcessingState {
+  /** attempts made so far, the one in the request included */
+  attempts: number
+  next_attempt_at: string
+  /** Meta's last failure, as the session would fail with it once the schedule runs out */
+  last_error: OnboardingError
 }
 
 /** A session whose flow is fixed: the only kind that can be logged in to, processed and decided. */

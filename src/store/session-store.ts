@@ -32,6 +32,16 @@ export interface SessionStore {
   releaseSession (id: string): Promise<void>
   /** the token, sealed, as soon as Meta returned it and before any further step */
   putSealedToken (sessionId: string, sealed: string, ttlSeconds: number): Promise<void>
+  getSealedToken (sessionId: string): Promise<string | null>
+  /**
+   * A session that is `processing`, in one step: the record (kept `ttlSeconds`), its place in the processing
+   * index at its next attempt, out of the expiry index (a processing session never expires), and its claim
+   * released. The outcome's write takes it out of the processing index.
+   */
+  recordProcessing (session: SessionRecord, ttlSeconds: number): Promise<void>
+  /** processing sessions whose next attempt is due at `before` or earlier, soonest first */
+  dueProcessing (before: number, limit: number): Promise<string[]>
+  countProcessing (): Promise<number>
   /**
    * Pending sessions whose expiry has passed, each returned by exactly one call across all instances (for the
    * `expired` count): the flows of those sessions. A session enters this index once its flow is fixed, so a

@@ -1,13 +1,12 @@
 // Makes one attempt of one delivery and decides what comes next, following WEBHOOK_RETRY_SCHEDULE.
 // The queue (delivery-queue.ts) only schedules; every decision about a delivery is taken here.
 import type { FastifyBaseLogger } from 'fastify'
+import type { NextStep } from '../jobs/job-queue.js'
 import type { TokenSealer } from '../lib/token-sealer.js'
 import type { Metrics } from '../observability/metrics.js'
 import type { DeliveryStore } from '../store/delivery-store.js'
 import type { DeliveryRecord } from '../store/records.js'
 import type { WebhookSender } from './webhook-sender.js'
-
-export type NextStep = { next: 'done' } | { next: 'retry'; delayMs: number }
 
 export interface DelivererOptions {
   store: Pick<DeliveryStore, 'getDeliveryWithEvent' | 'putDelivery'>

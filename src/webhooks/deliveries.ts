@@ -2,7 +2,7 @@
 import { ProblemError } from '../lib/problems.js'
 import type { DeliveryStore } from '../store/delivery-store.js'
 import type { DeliveryCursor, DeliveryRecord, DeliveryStatus } from '../store/records.js'
-import type { DeliveryQueue } from './delivery-queue.js'
+import type { JobQueue } from '../jobs/job-queue.js'
 
 /** the delivery object of the API: the record without its internal bookkeeping */
 function deliveryView (d: DeliveryRecord) {
@@ -23,7 +23,7 @@ function decodeCursor (text: string): DeliveryCursor {
 export class Deliveries {
   constructor (
     private readonly store: Pick<DeliveryStore, 'listDeliveries' | 'getDeliveryWithEvent' | 'putDelivery'>,
-    private readonly queue: DeliveryQueue,
+    private readonly queue: JobQueue,
     private readonly retentionSeconds: number,
     private readonly now: () => number
   ) {}

@@ -10,12 +10,11 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { settleWithin } from '../lib/settle-within.js'
 import type { DeliveryRecord } from '../store/records.js'
-import type { NextStep } from './deliverer.js'
-import type { DeliveryQueue } from './delivery-queue.js'
+import type { JobQueue, NextStep } from '../jobs/job-queue.js'
 
 export interface FirstAttemptQueueOptions {
   /** where retries and everything not attempted here go */
-  queue: DeliveryQueue
+  queue: JobQueue
   /** one attempt with the body in hand, its result recorded */
   deliver: (delivery: DeliveryRecord, body: string) => Promise<NextStep>
   log: FastifyBaseLogger
@@ -23,7 +22,7 @@ export interface FirstAttemptQueueOptions {
   maxInFlight: number
 }
 
-export class FirstAttemptQueue implements DeliveryQueue {
+export class FirstAttemptQueue implements JobQueue {
   readonly #inFlight = new Map<string, Promise<void>>()
   #closed = false
 

@@ -7,12 +7,13 @@ import type { FlowName } from '../flows/flows.js'
 import type { DeliveryStore } from '../store/delivery-store.js'
 import type { DeliveryCursor } from '../store/records.js'
 import type { SessionStore } from '../store/session-store.js'
-import type { DeliveryQueue } from './delivery-queue.js'
+import type { JobQueue } from '../jobs/job-queue.js'
+import { PeriodicPass } from '../jobs/periodic-pass.js'
 
 export interface OutboxSweepOptions {
   deliveries: Pick<DeliveryStore, 'listDeliveries' | 'getDelivery' | 'trimDeliveryIndexes'>
   sessions: Pick<SessionStore, 'takeExpiredSessions'>
-  queue: DeliveryQueue
+  queue: JobQueue
   log: FastifyBaseLogger
   retentionSeconds: number
   intervalMs?: number
@@ -24,29 +25,15 @@ export interface OutboxSweepOptions {
   now?: () => number
 }
 
-export class OutboxSweep {
-  #timer: NodeJS.Timeout | undefined
+export class OutboxSweep extends PeriodicPass {
   #cursor: DeliveryCursor | undefined
-  #running: Promise<number> | undefined
 
-  constructor (private readonly o: OutboxSweepOptions) {}
-
-  start (): void {
-    this.run()
-    this.#timer = setInterval(() => { this.run() }, this.o.intervalMs ?? 30_000)
-    this.#timer.unref()
+  constructor (private readonly o: OutboxSweepOptions) {
+    super({ intervalMs: o.intervalMs ?? 30_000, log: o.log, name: 'outbox sweep' })
   }
 
-  /** one pass; resolves with how many deliveries were queued again */
-  run (): Promise<number> {
-    this.#running ??= this.#pass().catch((err: unknown) => {
-      this.o.log.warn({ err }, 'outbox sweep could not run')
-      return 0
-    }).finally(() => { this.#running = undefined })
-    return this.#running
-  }
-
-  async #pass (): Promise<number> {
+  /** resolves with how many deliveries were queued again */
+  protected async pass (): Promise<number> {
     const { deliveries, sessions, queue, log } = this.o
     const now = (this.o.now ?? Date.now)()
     let requeued = 0
@@ -67,10 +54,5 @@ export class OutboxSweep {
     await deliveries.trimDeliveryIndexes(now - this.o.retentionSeconds * 1000)
     for (const flow of await sessions.takeExpiredSessions(now, this.o.batch ?? 1000)) this.o.onExpired?.(flow)
     return requeued
-  }
-
-  async stop (): Promise<void> {
-    clearInterval(this.#timer)
-    await this.#running
   }
 }

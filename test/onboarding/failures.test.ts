@@ -46,14 +46,17 @@ t.test('flow mismatch, checked before permissions', async (t) => {
   await failedWith(t, h, await submit(h, 'asset_based', paid), 'flow_mismatch')
   // a mismatched token with missing scopes is still a mismatch
   await failedWith(t, h, await submit(h, 'asset_based', { ...GRANTS.business_portfolio, scopes: [] }), 'flow_mismatch')
-  t.equal(h.sim.callsTo('long_lived').length, 0)
+  // the long-lived exchange may run beside the inspection, but a token that failed the checks goes nowhere
+  t.equal(h.sim.callsTo('asset_connections').length, 0)
 })
 
 t.test('missing assets', async (t) => {
   const h = await build(t)
   await failedWith(t, h, await submit(h, 'business_portfolio', { ...GRANTS.business_portfolio, pageIds: [] }), 'missing_assets')
   await failedWith(t, h, await submit(h, 'asset_based', { ...GRANTS.asset_based, adAccountIds: [] }), 'missing_assets')
-  await failedWith(t, h, await submit(h, 'business_portfolio', { ...GRANTS.business_portfolio, targetIds: false, adAccountIds: [] }), 'missing_assets')
+  // assets listed with the token, which then needs pages_show_list
+  const listed = { ...GRANTS.business_portfolio, targetIds: false, scopes: [...GRANTS.business_portfolio.scopes, 'pages_show_list'] }
+  await failedWith(t, h, await submit(h, 'business_portfolio', { ...listed, adAccountIds: [] }), 'missing_assets')
   // flow 3 bills the partner's account: no ad account needed from the admin
   t.equal((await submit(h, 'partner_billing', { ...GRANTS.partner_billing, adAccountIds: [] })).status, 'completed')
 })
@@ -63,26 +66,20 @@ t.test('a token of another app, or an invalid one, is token_invalid', async (t) 
   const other = await failedWith(t, h, await submit(h, 'business_portfolio', { ...GRANTS.business_portfolio, appId: '999999' }), 'token_invalid')
   t.match(other.message, /another app/)
   await failedWith(t, h, await submit(h, 'business_portfolio', { ...GRANTS.business_portfolio, isValid: false }), 'token_invalid')
-  t.equal(h.sim.callsTo('me').length, 0, 'nothing is asked with a token that is not ours')
+  // /me runs beside the inspection; nothing that depends on the token's being ours follows it
+  t.equal(h.sim.callsTo('accounts').length + h.sim.callsTo('adaccounts').length + h.sim.callsTo('asset_connections').length, 0, 'no asset is read or connected with a token that is not ours')
 })
 
 t.test('a Meta 5xx on debug_token is retried, then succeeds', async (t) => {
   const h = await build(t)
   h.sim.failNext('debug_token', { status: 500 })
-  h.sim.failNext('me', { status: 400, graphError: { code: 4, message: '(#4) Application request limit reached' } })
+  h.sim.failNext('me', { status: 400, graphError: { code: 2, message: 'An unexpected error has occurred. Please retry your request later.', is_transient: true } })
   const view = await submit(h, 'business_portfolio', GRANTS.business_portfolio)
   t.equal(view.status, 'completed')
   t.equal(h.sim.callsTo('debug_token').length, 2)
-  t.equal(h.sim.callsTo('me').length, 2, 'a rate-limit code is transient too')
+  t.equal(h.sim.callsTo('me').length, 2, 'a temporary Graph error is retried too')
   const [event] = await h.receiver.waitFor((e) => e.length >= 1)
   t.equal(event!.type, 'onboarding.completed')
-})
-
-t.test('transient failures that outlast the retries end upstream_unavailable', async (t) => {
-  const h = await build(t)
-  h.sim.failNext('debug_token', { status: 503 }, 3)
-  await failedWith(t, h, await submit(h, 'business_portfolio', GRANTS.business_portfolio), 'upstream_unavailable')
-  t.equal(h.sim.callsTo('debug_token').length, 3, 'at most 3 attempts')
 })
 
 t.test('the code exchange is never retried', async (t) => {
@@ -116,4 +113,17 @@ t.test('a Graph error on /me is token_invalid, on the asset connection asset_con
   const connection = await failedWith(t, h, await submit(h, 'partner_billing', GRANTS.partner_billing), 'asset_connection_failed')
   t.equal(connection.meta.code, 100)
   t.equal(h.sim.callsTo('asset_connections').length, 1, 'a non-transient error is not retried')
+})
+
+t.test('assets to list without target_ids need pages_show_list: without it, no /me/accounts call', async (t) => {
+  const h = await build(t)
+  const withoutTargets = { ...GRANTS.business_portfolio, targetIds: false }
+  const error = await failedWith(t, h, await submit(h, 'business_portfolio', withoutTargets), 'missing_permissions')
+  t.same(error.missing_scopes, ['pages_show_list'])
+  t.equal(h.sim.callsTo('accounts').length, 0, 'the edge Meta would refuse is not called')
+  // a listing Meta refuses with a permission error is the grant's fault, not the token's
+  h.sim.failNext('accounts', { status: 403, graphError: { code: 200, message: '(#200) Permissions error' } })
+  const refused = await failedWith(t, h, await submit(h, 'business_portfolio', { ...withoutTargets, scopes: [...withoutTargets.scopes, 'pages_show_list'] }), 'missing_permissions')
+  t.same(refused.missing_scopes, ['pages_show_list'])
+  t.equal(refused.meta.code, 200)
 })

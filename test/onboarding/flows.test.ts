@@ -67,7 +67,7 @@ t.test('flow 1 with granular scopes without target_ids: assets read with the tok
   const h = await build(t)
   // more than one page of 100
   const pageIds = Array.from({ length: 205 }, (_, i) => String(205 - i))
-  const grant = { ...GRANTS.business_portfolio, targetIds: false, pageIds, adAccountIds: ['7', '8', '9'] }
+  const grant = { ...GRANTS.business_portfolio, targetIds: false, scopes: [...GRANTS.business_portfolio.scopes, 'pages_show_list'], pageIds, adAccountIds: ['7', '8', '9'] }
   const { callback } = await onboard(h, 'business_portfolio', grant)
   t.equal(callback.statusCode, 200)
   t.match(callback.body, /connected/)

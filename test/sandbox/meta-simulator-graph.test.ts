@@ -31,7 +31,7 @@ t.test('/me requires a valid appsecret_proof and honours fields', async (t) => {
 })
 
 t.test('/me/accounts and /me/adaccounts page two by two', async (t) => {
-  const grant = { ...flow1, pageIds: ['1', '2', '3', '4', '5'], adAccountIds: ['61', '62'], targetIds: false }
+  const grant = { ...flow1, pageIds: ['1', '2', '3', '4', '5'], adAccountIds: ['61', '62'], targetIds: false, scopes: [...flow1.scopes, 'pages_show_list'] }
   const token = await tokenFor(grant)
   const seen: string[] = []
   let next: string | undefined = `${sim.url}/${V}/me/accounts?${new URLSearchParams({ fields: 'id', access_token: token }).toString()}`
@@ -59,6 +59,27 @@ t.test('/me/accounts and /me/adaccounts page two by two', async (t) => {
   t.same(ads.body.data, [{ account_id: '61', id: 'act_61' }, { account_id: '62', id: 'act_62' }])
   t.notOk(ads.body.paging.next, 'no next on the last page')
   t.match((await call(`/${V}/me/adaccounts`, { access_token: token })).body.error, { code: 100 }, 'proof required here too')
+})
+
+t.test('/me/accounts is refused to a token without pages_show_list, as Meta does', async (t) => {
+  const token = await tokenFor({ ...flow1, targetIds: false })
+  const res: Answer = await call(`/${V}/me/accounts`, { fields: 'id', access_token: token, ...proof(token) })
+  t.equal(res.status, 403)
+  t.match(res.body.error, { code: 200, message: /pages_show_list/ })
+})
+
+t.test('a throttled endpoint refuses every call until its window has passed, and says how long', async (t) => {
+  const token = await tokenFor(flow1)
+  sim.throttle('me', 150_000)
+  for (let i = 0; i < 3; i++) {
+    const res: Answer = await call(`/${V}/me`, { fields: 'id', access_token: token, ...proof(token) })
+    t.equal(res.status, 400)
+    t.equal(res.body.error.code, 80004)
+    t.equal(JSON.parse(res.headers.get('x-business-use-case-usage')!)['1234567890'][0].estimated_time_to_regain_access, 2)
+  }
+  sim.reset()
+  const fresh = await tokenFor(flow1)
+  t.equal((await call(`/${V}/me`, { fields: 'id', access_token: fresh, ...proof(fresh) })).status, 200, 'and answers once the window is over')
 })
 
 t.test('asset connection takes a multipart form from the right system user', async (t) => {

@@ -6,9 +6,8 @@ import t from 'tap'
 import type { FastifyBaseLogger } from 'fastify'
 import { build, GRANTS, onboard, type Harness } from '../helper.js'
 import { FirstAttemptQueue } from '../../src/webhooks/first-attempt-queue.js'
-import type { DeliveryQueue } from '../../src/webhooks/delivery-queue.js'
+import type { JobQueue, NextStep } from '../../src/jobs/job-queue.js'
 import type { DeliveryRecord } from '../../src/store/records.js'
-import type { NextStep } from '../../src/webhooks/deliverer.js'
 
 /** BullMQ keeps each job in a hash named after its ID */
 const jobKeys = (h: Harness) => h.redis.keys(`${h.prefix}bull:webhooks:evt_*`)
@@ -38,7 +37,7 @@ t.test('a first attempt that fails is retried through the queue, after its delay
 const quietLog = { warn () {}, info () {}, error () {} } as unknown as FastifyBaseLogger
 const record = (id: string): DeliveryRecord => ({ id, type: 'onboarding.completed', session_id: 'ses_x', status: 'pending', attempts: 0, last_error: null, created_at: '', updated_at: '' })
 
-class RecordingQueue implements DeliveryQueue {
+class RecordingQueue implements JobQueue {
   added: Array<[string, number]> = []
   closedWith: number | undefined
   failAdds = false

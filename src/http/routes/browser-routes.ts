@@ -31,8 +31,11 @@ const callbackQuery = z.object({
   error_code: z.string().max(32, 'is too long').optional()
 })
 
-const OUTCOME_PAGES: Record<'completed' | 'failed', { title: string; text: string }> = {
+type Outcome = 'completed' | 'failed' | 'processing'
+
+const OUTCOME_PAGES: Record<Outcome, { title: string; text: string }> = {
   completed: { title: 'Your business is connected', text: 'The onboarding is complete. You can close this window and return to the platform that sent you here.' },
+  processing: { title: 'Your business is being connected', text: 'Facebook confirmed your sign-in, and we are finishing the connection with Facebook. There is nothing more to do here: the platform that sent you here will be told when it is done. You can close this window.' },
   failed: { title: 'The onboarding did not complete', text: 'Nothing was connected. Return to the platform that sent you here to try again.' }
 }
 
@@ -95,7 +98,7 @@ export const browserRoutes: FastifyPluginAsyncZod<BrowserRoutesOptions> = async 
 }
 
 function sendOutcome (reply: FastifyReply, session: SessionRecord, notice: string | null): FastifyReply {
-  const status = session.status === 'completed' ? 'completed' : 'failed'
+  const status: Outcome = session.status === 'completed' || session.status === 'processing' ? session.status : 'failed'
   if (session.return_url) {
     const outcome: Record<string, string> = { session_id: session.id, status }
     if (session.error) outcome.error = session.error.code

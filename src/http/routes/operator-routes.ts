@@ -2,18 +2,19 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { Metrics } from '../../observability/metrics.js'
 import type { Stores } from '../../store/stores.js'
-import type { DeliveryQueue } from '../../webhooks/delivery-queue.js'
+import type { JobQueue } from '../../jobs/job-queue.js'
 
 export interface OperatorRoutesOptions {
   store: Pick<Stores, 'kind' | 'ping'>
-  queue: Pick<DeliveryQueue, 'health'>
+  /** the BullMQ workers of this instance, by the name /readyz shows */
+  workers: Record<string, JobQueue['health']>
   metrics: Metrics
   isShuttingDown: () => boolean
 }
 
 const round = (ms: number): number => Math.round(ms * 100) / 100
 
-export const operatorRoutes: FastifyPluginAsync<OperatorRoutesOptions> = async (app, { store, queue, metrics, isShuttingDown }) => {
+export const operatorRoutes: FastifyPluginAsync<OperatorRoutesOptions> = async (app, { store, workers, metrics, isShuttingDown }) => {
   app.get('/healthz', async () => ({ status: 'ok' }))
 
   app.get('/readyz', async (_request, reply) => {
@@ -29,12 +30,12 @@ export const operatorRoutes: FastifyPluginAsync<OperatorRoutesOptions> = async (
         redis = { status: 'fail', detail: 'Redis does not answer' }
       }
     }
-    const worker = queue.health()
+    const workerChecks = Object.fromEntries(Object.entries(workers).map(([name, health]) => [name, health()]))
     const shuttingDown = isShuttingDown()
-    if (shuttingDown || worker.status !== 'ok') ready = false
+    if (shuttingDown || Object.values(workerChecks).some((check) => check.status !== 'ok')) ready = false
     return reply.code(ready ? 200 : 503).header('cache-control', 'no-store').send({
       status: ready ? 'ok' : 'fail',
-      checks: { redis, store: { kind: store.kind }, delivery_worker: worker, shutting_down: shuttingDown }
+      checks: { redis, store: { kind: store.kind }, ...workerChecks, shutting_down: shuttingDown }
     })
   })
 

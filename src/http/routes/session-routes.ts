@@ -43,10 +43,12 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ sessions: Sessions; onboardi
     return await sessions.view(await find(request.params.id))
   })
 
-  app.post('/v1/sessions/:id/code', { schema: { params: sessionParams, body: codeBody } }, async (request) => {
+  app.post('/v1/sessions/:id/code', { schema: { params: sessionParams, body: codeBody } }, async (request, reply) => {
     const session = await onboarding.pendingSessionForCode((await find(request.params.id)).id)
     request.sessionId = session.id
     // a code from FB.login was never sent to our redirect URI, so the exchange carries none
-    return await sessions.view(await onboarding.complete(session, { code: request.body.code, redirectUri: undefined }, request.id))
+    const outcome = await onboarding.complete(session, { code: request.body.code, redirectUri: undefined }, request.id)
+    // processing: accepted, and its outcome will come as the session's webhook
+    return reply.code(outcome.status === 'processing' ? 202 : 200).send(await sessions.view(outcome))
   })
 }

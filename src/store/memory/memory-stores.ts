@@ -27,6 +27,8 @@ class Tables {
   readonly dataDeletions: ExpiringMap<DataDeletionRecord>
   /** pending sessions and when they expire */
   readonly expiries = new Map<string, { flow: FlowName; at: number }>()
+  /** processing sessions and when their next attempt is due */
+  readonly processing = new Map<string, number>()
 
   constructor (now: () => number) {
     this.sessions = new ExpiringMap(now)
@@ -41,6 +43,7 @@ class Tables {
   close (): void {
     for (const map of [this.sessions, this.states, this.claims, this.tokens, this.deliveries, this.events, this.dataDeletions]) map.close()
     this.expiries.clear()
+    this.processing.clear()
   }
 }
 
@@ -90,6 +93,24 @@ class MemorySessionStore implements SessionStore {
   async putSealedToken (sessionId: string, sealed: string, ttlSeconds: number): Promise<void> {
     this.t.tokens.set(sessionId, sealed, ttlSeconds * 1000)
   }
+
+  async getSealedToken (sessionId: string): Promise<string | null> {
+    return this.t.tokens.get(sessionId) ?? null
+  }
+
+  async recordProcessing (session: SessionRecord, ttlSeconds: number): Promise<void> {
+    this.t.sessions.set(session.id, copy(session), ttlSeconds * 1000)
+    const next = Date.parse(session.processing?.next_attempt_at ?? '')
+    this.t.processing.set(session.id, Number.isNaN(next) ? 0 : next)
+    this.t.expiries.delete(session.id)
+    this.t.claims.delete(session.id)
+  }
+
+  async dueProcessing (before: number, limit: number): Promise<string[]> {
+    return [...this.t.processing].filter(([, at]) => at <= before).sort((a, b) => a[1] - b[1]).slice(0, limit).map(([id]) => id)
+  }
+
+  async countProcessing (): Promise<number> { return this.t.processing.size }
 
   async takeExpiredSessions (now: number, limit: number): Promise<FlowName[]> {
     const flows: FlowName[] = []
@@ -164,6 +185,7 @@ class MemoryOutboxStore implements OutboxStore {
     this.t.tokens.delete(session.id)
     this.t.claims.delete(session.id)
     this.t.expiries.delete(session.id)
+    this.t.processing.delete(session.id)
   }
 
   async recordEvents ({ events, retentionSeconds, dataDeletion }: EventsWrite): Promise<void> {

@@ -21,6 +21,8 @@ export class RedisKeys {
   index (status: DeliveryStatus): string { return `${this.prefix}deliveries:${status}` }
   /** pending sessions by expiry, as `flow:id`: an outcome removes its session, the sweep the expired ones */
   get expiries (): string { return `${this.prefix}sessions:expiries` }
+  /** processing sessions by the time of their next attempt, as session IDs: the resumption sweep reads it */
+  get processing (): string { return `${this.prefix}sessions:processing` }
 }
 
 /** the expiry index's member of a session: its flow travels with it, so an expiry is counted by flow */

@@ -5,24 +5,25 @@ import { defineCommands, expiryMember, guard, type RedisKeys } from './redis-com
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    moRecordOutcome (session: string, delivery: string, event: string, pending: string, token: string, claim: string, expiries: string,
-      sessionJson: string, deliveryJson: string, sealedEvent: string, ttlSeconds: number, createdAtMs: number, id: string, member: string): Result<null, Context>
+    moRecordOutcome (session: string, delivery: string, event: string, pending: string, token: string, claim: string, expiries: string, processing: string,
+      sessionJson: string, deliveryJson: string, sealedEvent: string, ttlSeconds: number, createdAtMs: number, id: string, member: string, sessionId: string): Result<null, Context>
     moRecordEvents (numberOfKeys: number, ...keysAndArgs: Array<string | number>): Result<null, Context>
   }
 }
 
 const COMMANDS = {
-  // KEYS: session, delivery, event, pending index, token, claim, expiries
-  // ARGV: session JSON, delivery JSON, sealed event, TTL s, created ms, delivery ID, expiries member
+  // KEYS: session, delivery, event, pending index, token, claim, expiries, processing index
+  // ARGV: session JSON, delivery JSON, sealed event, TTL s, created ms, delivery ID, expiries member, session ID
   moRecordOutcome: {
-    numberOfKeys: 7,
+    numberOfKeys: 8,
     lua: `
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
 redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[4])
 redis.call('SET', KEYS[3], ARGV[3], 'EX', ARGV[4])
 redis.call('ZADD', KEYS[4], ARGV[5], ARGV[6])
 redis.call('DEL', KEYS[5], KEYS[6])
-redis.call('ZREM', KEYS[7], ARGV[7])`
+redis.call('ZREM', KEYS[7], ARGV[7])
+redis.call('ZREM', KEYS[8], ARGV[8])`
   },
   // n deliveries and their sealed bodies, and optionally the data deletion request they report; the number of
   // keys varies with n, so no numberOfKeys is declared and the caller passes it first.
@@ -49,9 +50,9 @@ export class RedisOutboxStore implements OutboxStore {
   async recordOutcome ({ session, delivery, sealedEvent, retentionSeconds }: OutcomeWrite): Promise<void> {
     const k = this.keys
     await guard(this.redis.moRecordOutcome(
-      k.session(session.id), k.delivery(delivery.id), k.event(delivery.id), k.index(delivery.status), k.token(session.id), k.claim(session.id), k.expiries,
+      k.session(session.id), k.delivery(delivery.id), k.event(delivery.id), k.index(delivery.status), k.token(session.id), k.claim(session.id), k.expiries, k.processing,
       JSON.stringify(session), JSON.stringify(delivery), sealedEvent, retentionSeconds, Date.parse(delivery.created_at), delivery.id,
-      expiryMember(session.flow ?? '', session.id)))
+      expiryMember(session.flow ?? '', session.id), session.id))
   }
 
   async recordEvents ({ events, retentionSeconds, dataDeletion }: EventsWrite): Promise<void> {

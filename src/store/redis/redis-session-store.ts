@@ -12,6 +12,8 @@ declare module 'ioredis' {
     moCreateSession (session: string, expiries: string, json: string, ttlSeconds: number, expiresAtMs: number, member: string): Result<null, Context>
     moChooseFlow (session: string, expiries: string, asRead: string, chosen: string, expiresAtMs: number, member: string): Result<number, Context>
     moClaimSession (claim: string, session: string, ttlMs: number): Result<string | null, Context>
+    moRecordProcessing (session: string, processing: string, expiries: string, claim: string,
+      json: string, ttlSeconds: number, nextAttemptMs: number, id: string, member: string): Result<null, Context>
   }
 }
 
@@ -53,6 +55,15 @@ return 1`
     lua: `
 if not redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'NX') then return false end
 return redis.call('GET', KEYS[2]) or ''`
+  },
+  // KEYS: session, processing index, expiries, claim · ARGV: session JSON, TTL s, next attempt ms, ID, expiries member
+  moRecordProcessing: {
+    numberOfKeys: 4,
+    lua: `
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+redis.call('ZREM', KEYS[3], ARGV[5])
+redis.call('DEL', KEYS[4])`
   }
 }
 
@@ -108,6 +119,24 @@ export class RedisSessionStore implements SessionStore {
 
   async putSealedToken (sessionId: string, sealed: string, ttlSeconds: number): Promise<void> {
     await guard(this.redis.set(this.keys.token(sessionId), sealed, 'EX', ttlSeconds))
+  }
+
+  async getSealedToken (sessionId: string): Promise<string | null> {
+    return await guard(this.redis.get(this.keys.token(sessionId)))
+  }
+
+  async recordProcessing (session: SessionRecord, ttlSeconds: number): Promise<void> {
+    const next = Date.parse(session.processing?.next_attempt_at ?? '')
+    await guard(this.redis.moRecordProcessing(this.keys.session(session.id), this.keys.processing, this.keys.expiries, this.keys.claim(session.id),
+      JSON.stringify(session), ttlSeconds, Number.isNaN(next) ? 0 : next, session.id, expiryMember(session.flow ?? '', session.id)))
+  }
+
+  async dueProcessing (before: number, limit: number): Promise<string[]> {
+    return await guard(this.redis.zrangebyscore(this.keys.processing, '-inf', before, 'LIMIT', 0, limit))
+  }
+
+  async countProcessing (): Promise<number> {
+    return await guard(this.redis.zcard(this.keys.processing))
   }
 
   async takeExpiredSessions (now: number, limit: number): Promise<FlowName[]> {

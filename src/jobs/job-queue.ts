@@ -1,15 +1,18 @@
-// How delivery attempts are scheduled. With Redis, BullMQ does it (bullmq-delivery-queue.ts); with the
-// in-process store, the timers below. Deliveries are recorded in the store before they are queued, so a
-// queue holds only event IDs.
+// How durable work is scheduled: webhook deliveries, and sessions to finish. With Redis, BullMQ does it
+// (bullmq-job-queue.ts); with the in-process store, the timers below. What a job works on is recorded in the
+// store before it is queued (the outbox rule), so a queue holds only IDs, and a job lost with an instance is
+// found again by a sweep.
 import type { FastifyBaseLogger } from 'fastify'
 import { settleWithin } from '../lib/settle-within.js'
-import type { NextStep } from './deliverer.js'
 
-export interface DeliveryQueue {
-  /** schedules an attempt; an event already waiting or in flight is not added twice */
-  add (eventId: string, delayMs?: number): Promise<void>
-  /** whether the queue holds this event (waiting, delayed or in flight) */
-  has (eventId: string): Promise<boolean>
+/** what an attempt says comes next: nothing, or another attempt after a delay */
+export type NextStep = { next: 'done' } | { next: 'retry'; delayMs: number }
+
+export interface JobQueue {
+  /** schedules an attempt; an ID already waiting or in flight is not added twice */
+  add (id: string, delayMs?: number): Promise<void>
+  /** whether the queue holds this ID (waiting, delayed or in flight) */
+  has (id: string): Promise<boolean>
   /** waits for attempts in flight, at most `timeoutMs`, and cancels what is waiting */
   close (timeoutMs: number): Promise<void>
   /** whether this instance is delivering: what /readyz reports */
@@ -21,7 +24,7 @@ const STORE_RETRY_MS = 5000
 /** setTimeout turns anything longer than 2^31-1 ms into 1 ms: longer waits are made of several timers */
 const MAX_TIMER_MS = 2 ** 31 - 1
 
-export class InProcessDeliveryQueue implements DeliveryQueue {
+export class InProcessJobQueue implements JobQueue {
   readonly #timers = new Map<string, NodeJS.Timeout>()
   readonly #inFlight = new Map<string, Promise<void>>()
   readonly #waiting: string[] = []
@@ -78,7 +81,7 @@ export class InProcessDeliveryQueue implements DeliveryQueue {
     try {
       return await this.attempt(eventId)
     } catch (err) {
-      this.log.error({ event_id: eventId, err }, 'webhook attempt could not run')
+      this.log.error({ event_id: eventId, err }, 'job attempt could not run')
       return { next: 'retry', delayMs: STORE_RETRY_MS }
     }
   }

@@ -1,7 +1,7 @@
 // The in-process delivery queue: a delay longer than setTimeout can wait (2^31-1 ms) still waits, instead of
 // firing at once as Node does with an overflowing timer; a receiver's Retry-After is honoured up to a day.
 import t from 'tap'
-import { InProcessDeliveryQueue } from '../../src/webhooks/delivery-queue.js'
+import { InProcessJobQueue } from '../../src/jobs/job-queue.js'
 import { nextDelay } from '../../src/webhooks/deliverer.js'
 import { parseRetryAfter } from '../../src/webhooks/webhook-sender.js'
 
@@ -13,7 +13,7 @@ t.test('a retry delay beyond what setTimeout can wait does not fire at once', as
   const delay = 2_592_000_000
   let attempts = 0
   const log = { error () {}, warn () {}, info () {} } as any
-  const queue = new InProcessDeliveryQueue(async () => { attempts++; return { next: 'done' } }, log, 16)
+  const queue = new InProcessJobQueue(async () => { attempts++; return { next: 'done' } }, log, 16)
   t.teardown(() => queue.close(0))
   const warnings: string[] = []
   const onWarning = (w: Error) => { warnings.push(w.name) }

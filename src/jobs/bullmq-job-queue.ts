@@ -1,36 +1,38 @@
-// Delivery attempts scheduled by BullMQ on the service's Redis: one job per delivery, its ID the event ID, so
-// adding it twice is harmless. Every instance runs a worker; BullMQ's job lock keeps two instances from making
-// the same attempt, and its stalled-job check hands the attempt of an instance that died to another one.
-// The retry schedule is the Deliverer's: an attempt that must be retried moves its job to the delayed set.
+// Durable work scheduled by BullMQ on the service's Redis: one job per thing to do (a delivery, a session to
+// finish), its ID the thing's ID, so adding it twice is harmless. Every instance runs a worker; BullMQ's job lock
+// keeps two instances from making the same attempt, and its stalled-job check hands the attempt of an instance
+// that died to another one. The schedule is the caller's: an attempt that must be retried moves its job to the
+// delayed set.
 import { DelayedError, Queue, Worker, type Job } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
 import { settleWithin } from '../lib/settle-within.js'
-import type { NextStep } from './deliverer.js'
-import type { DeliveryQueue } from './delivery-queue.js'
+import type { JobQueue, NextStep } from './job-queue.js'
 
-const QUEUE = 'webhooks'
-
-export interface BullDeliveryQueueOptions {
+export interface BullJobQueueOptions {
+  /** the queue's name in Redis: one per kind of work */
+  name: string
   /** the service's fail-fast client: adding a job on a request path must not hang */
   redis: Redis
   prefix: string
-  attempt: (eventId: string) => Promise<NextStep>
+  attempt: (id: string) => Promise<NextStep>
   log: FastifyBaseLogger
-  webhookTimeoutMs: number
+  /** longer than any attempt takes: an attempt outlives its lock only if its instance died */
+  lockDurationMs: number
   concurrency: number
 }
 
-interface JobData { eventId: string }
+/** `eventId`: jobs of the webhooks queue written before the queue was generic */
+interface JobData { id?: string; eventId?: string }
 
-export class BullDeliveryQueue implements DeliveryQueue {
+export class BullJobQueue implements JobQueue {
   readonly #queue: Queue<JobData>
   readonly #worker: Worker<JobData>
   /** the worker's connection and those BullMQ duplicates from it: all disconnected on close, whatever happens */
   readonly #connections: Redis[] = []
 
-  constructor (o: BullDeliveryQueueOptions) {
-    this.#queue = new Queue<JobData>(QUEUE, {
+  constructor (private readonly o: BullJobQueueOptions) {
+    this.#queue = new Queue<JobData>(o.name, {
       connection: o.redis,
       prefix: o.prefix,
       skipWaitingForReady: true,
@@ -46,8 +48,8 @@ export class BullDeliveryQueue implements DeliveryQueue {
     const connection = this.#track(o.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true, commandTimeout: undefined, lazyConnect: false }))
     const duplicate = connection.duplicate.bind(connection)
     connection.duplicate = (override) => this.#track(duplicate(override))
-    this.#worker = new Worker<JobData>(QUEUE, async (job: Job<JobData>, token?: string) => {
-      const step = await o.attempt(job.data.eventId)
+    this.#worker = new Worker<JobData>(o.name, async (job: Job<JobData>, token?: string) => {
+      const step = await o.attempt(job.data.id ?? job.data.eventId ?? String(job.id))
       if (step.next === 'retry') {
         await job.moveToDelayed(Date.now() + step.delayMs, token)
         throw new DelayedError()
@@ -57,14 +59,14 @@ export class BullDeliveryQueue implements DeliveryQueue {
       prefix: o.prefix,
       concurrency: o.concurrency,
       // an attempt outlives its lock only if the instance died: then it is made again within
-      // lockDuration + stalledInterval = WEBHOOK_TIMEOUT_MS + 10 s (the contract allows the timeout + 30 s)
-      lockDuration: o.webhookTimeoutMs + 5000,
+      // lockDuration + stalledInterval (for deliveries WEBHOOK_TIMEOUT_MS + 10 s; the contract allows + 30 s)
+      lockDuration: o.lockDurationMs,
       stalledInterval: 5000,
       // a stalled attempt is an instance's death, not the delivery's: never give up on it for that
       maxStalledCount: Number.MAX_SAFE_INTEGER
     })
-    this.#worker.on('error', (err) => o.log.warn({ err }, 'webhook worker error'))
-    this.#queue.on('error', (err) => o.log.warn({ err }, 'webhook queue error'))
+    this.#worker.on('error', (err) => o.log.warn({ err, queue: o.name }, 'job worker error'))
+    this.#queue.on('error', (err) => o.log.warn({ err, queue: o.name }, 'job queue error'))
   }
 
   #track (client: Redis): Redis {
@@ -73,8 +75,8 @@ export class BullDeliveryQueue implements DeliveryQueue {
     return client
   }
 
-  async add (eventId: string, delayMs = 0): Promise<void> {
-    await this.#queue.add('deliver', { eventId }, { jobId: eventId, delay: delayMs })
+  async add (id: string, delayMs = 0): Promise<void> {
+    await this.#queue.add(this.o.name, { id }, { jobId: id, delay: delayMs })
   }
 
   /** resolves once the worker is connected, or after `timeoutMs` (a Redis that is down is not fatal) */
@@ -83,13 +85,13 @@ export class BullDeliveryQueue implements DeliveryQueue {
   }
 
   health () {
-    if (!this.#worker.isRunning()) return { status: 'fail' as const, detail: 'the BullMQ worker is not running' }
-    if (this.#connections[0]!.status !== 'ready') return { status: 'fail' as const, detail: 'the BullMQ worker is waiting for Redis' }
+    if (!this.#worker.isRunning()) return { status: 'fail' as const, detail: `the BullMQ worker of ${this.o.name} is not running` }
+    if (this.#connections[0]!.status !== 'ready') return { status: 'fail' as const, detail: `the BullMQ worker of ${this.o.name} is waiting for Redis` }
     return { status: 'ok' as const, detail: 'BullMQ worker running' }
   }
 
-  async has (eventId: string): Promise<boolean> {
-    return (await this.#queue.getJob(eventId)) !== undefined
+  async has (id: string): Promise<boolean> {
+    return (await this.#queue.getJob(id)) !== undefined
   }
 
   async close (timeoutMs: number): Promise<void> {
