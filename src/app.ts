@@ -165,6 +165,7 @@ async function registerRoutes (app: FastifyInstance, config: Config, keyPrefix: 
       appSecret: config.meta.appSecret,
       verifyToken: config.meta.webhookVerifyToken,
       outbox,
+      sessions,
       now,
       bodyLimit: Math.max(config.bodyLimitBytes, META_WEBHOOK_BODY_LIMIT)
     })

@@ -8,7 +8,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import t from 'tap'
 import { parse } from 'yaml'
 import { hubSignature } from '../src/meta/app-webhook-signature.js'
-import { appWebhookBody } from '../src/sandbox/meta-simulator-callbacks.js'
+import { appWebhookBody, businessIntegrationValue } from '../src/sandbox/meta-simulator-callbacks.js'
 import { APP_ID, auth, Browser, build, createSession, GRANTS, onboard, VERIFY_TOKEN, type Harness } from './helper.js'
 
 const doc = parse(readFileSync(new URL('../openapi.yaml', import.meta.url), 'utf8'))
@@ -134,14 +134,20 @@ t.test('every route, success and error, answers what openapi.yaml documents', as
   await probe(t, h, '/meta/webhooks', { url: `/meta/webhooks?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=42` })
   await probe(t, h, '/meta/webhooks', { url: '/meta/webhooks?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=42' })
   await probe(t, h, '/meta/webhooks', { url: `/meta/webhooks?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}` })
-  const notification = appWebhookBody(APP_ID, 'business_integration_uninstall', { business_id: '1' }, 1700000000)
+  // Meta's Business Integration change for the business of the completed flow 3 onboarding above, and another field
+  const notification = appWebhookBody(APP_ID, 'business_integration_uninstall', businessIntegrationValue(GRANTS.partner_billing.businessId), 1700000000)
+  const otherField = appWebhookBody(APP_ID, 'plugin_comment', { id: '1' }, 1700000000)
   const webhook = (body: string, signature: string) => ({ method: 'POST' as const, url: '/meta/webhooks', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature }, payload: body })
   await probe(t, h, '/meta/webhooks', webhook(notification, hubSignature(notification, h.config.meta.appSecret)))
+  await probe(t, h, '/meta/webhooks', webhook(otherField, hubSignature(otherField, h.config.meta.appSecret)))
   await probe(t, h, '/meta/webhooks', webhook(notification, 'sha256=00'))
   await probe(t, h, '/meta/webhooks', webhook('{', hubSignature('{', h.config.meta.appSecret)))
   await probe(t, h, '/meta/webhooks', { method: 'POST', url: '/meta/webhooks', headers: { 'content-type': 'text/plain' }, payload: 'x' })
   await probe(t, h, '/meta/webhooks', webhook('x'.repeat(1024 * 1024 + 1), 'sha256=00'))
-  await h.receiver.waitFor((e) => ['meta.deauthorized', 'meta.data_deletion_requested', 'meta.app_event'].every((type) => e.some((x) => x.type === type)))
+  await h.receiver.waitFor((e) => ['meta.deauthorized', 'meta.data_deletion_requested'].every((type) => e.some((x) => x.type === type)) &&
+    e.filter((x) => x.type === 'meta.app_event').length >= 2)
+  const appEvents = h.receiver.events.filter((e) => e.type === 'meta.app_event').map((e) => e.body.data)
+  t.ok(appEvents.some((d) => d.session_ids?.length === 1) && appEvents.some((d) => !('business_id' in d)), 'a Business Integration change naming a session, and another field')
   t.ok(checked.length >= 62, `${checked.length} responses checked`)
 
   // and what the partner's endpoint received
@@ -159,7 +165,13 @@ t.test('every route, success and error, answers what openapi.yaml documents', as
   }
   t.ok(h.receiver.events.length >= 7, `${h.receiver.events.length} webhooks checked`)
   // a schema of the oneOf that does not match is a failure of the check, not a pass
-  t.equal(ajv.getSchema('openapi#/components/schemas/MetaAppEvent')!({ type: 'meta.app_event', timestamp: '2026-11-24T12:01:02.345Z', data: { field: 'x' } }), false)
+  const appEvent = ajv.getSchema('openapi#/components/schemas/MetaAppEvent')!
+  const appData = { object: 'application', entry_id: APP_ID, time: 1, value: null }
+  const asAppEvent = (data: unknown) => appEvent({ type: 'meta.app_event', timestamp: '2026-11-24T12:01:02.345Z', data })
+  t.equal(asAppEvent({ field: 'x' }), false)
+  t.equal(asAppEvent({ ...appData, field: 'business_integration_uninstall' }), false, 'a Business Integration change without business_id and session_ids')
+  t.equal(asAppEvent({ ...appData, field: 'plugin_comment', business_id: null, session_ids: [] }), false, 'another field with them')
+  t.equal(asAppEvent({ ...appData, field: 'business_integration_install', business_id: null, session_ids: [] }), true)
 })
 
 t.test('the check itself fails on a body that breaks the schema', async (t) => {

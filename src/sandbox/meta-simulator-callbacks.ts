@@ -1,9 +1,9 @@
 // What Meta sends to an app's own endpoints, signed with the app secret exactly as Meta signs it: the
 // deauthorize and data deletion callbacks (a form with `signed_request`) and the app's Webhooks (the
 // verification handshake, and notifications with X-Hub-Signature-256). Used by the tests and by the
-// sandbox's buttons. Meta's documentation of the Business Integration webhooks shows no example payload
-// (https://developers.facebook.com/documentation/facebook-login/facebook-login-for-business/integration-webhooks):
-// the `value` sent below is the simulator's own; the service passes `value` on untouched anyway.
+// sandbox's buttons. A Business Integration change's `value` is what Meta documents,
+// `{"business_manager_id": "…", "tp_config_id": "…"}`: the client's portfolio and the configuration it used
+// (https://developers.facebook.com/documentation/facebook-login/facebook-login-for-business/integration-webhooks).
 import { randomBytes } from 'node:crypto'
 import { hubSignature } from '../meta/app-webhook-signature.js'
 import { signedRequestSignature } from '../meta/signed-request.js'
@@ -18,6 +18,14 @@ export function signSignedRequest (payload: SignedRequestFields, appSecret: stri
 
 /** a fresh app-scoped user ID, digits as Meta writes them */
 export const newAppScopedUserId = (): string => String(10_000_000_000_000n + BigInt(`0x${randomBytes(6).toString('hex')}`))
+
+/** a fresh ID of the kind Meta gives business portfolios and configurations: 15 to 16 digits */
+const newMetaId = (): string => String(100_000_000_000_000n + BigInt(`0x${randomBytes(6).toString('hex')}`))
+
+/** the `value` of a Business Integration change: the given portfolio (a fresh one if none) and a configuration */
+export function businessIntegrationValue (businessId: string = newMetaId(), tpConfigId: string = newMetaId()): { business_manager_id: string; tp_config_id: string } {
+  return { business_manager_id: businessId, tp_config_id: tpConfigId }
+}
 
 /** the payload of a deauthorize or data deletion callback */
 export function signedRequestPayload (nowSeconds: number, userId = newAppScopedUserId()): SignedRequestFields {

@@ -14,7 +14,7 @@ import { graphError, html, plain, readMultipart, redirect, sleepUnlessGone } fro
 import type { SimResponse } from './meta-simulator-http.js'
 import { FailurePlan } from './meta-simulator-failures.js'
 import { SimulatorStore, cloneGrant } from './meta-simulator-store.js'
-import { appWebhookBody, newAppScopedUserId, postAppWebhook, postSignedRequest, signSignedRequest, signedRequestPayload, verifySubscription } from './meta-simulator-callbacks.js'
+import { appWebhookBody, businessIntegrationValue, postAppWebhook, postSignedRequest, signSignedRequest, signedRequestPayload, verifySubscription } from './meta-simulator-callbacks.js'
 import type { CallbackAnswer, SignedRequestFields } from './meta-simulator-callbacks.js'
 import type { Failure, MetaSimulatorOptions, RecordedCall, SimulatedEndpoint, SimulatedGrant } from './meta-simulator-types.js'
 
@@ -128,14 +128,14 @@ export class MetaSimulator {
 
   /**
    * Sends one of Meta's app callbacks to the service at `serviceUrl` (its PUBLIC_BASE_URL), signed as Meta signs
-   * it: the dashboard's deauthorize or data deletion callback, or a `business_integration_uninstall` webhook.
+   * it: the dashboard's deauthorize or data deletion callback, or a `business_integration_uninstall` webhook for
+   * `businessId` (e.g. the business of a completed onboarding; a fresh portfolio if none).
    */
-  async sendAppCallback (kind: AppCallback, serviceUrl: string): Promise<CallbackAnswer> {
+  async sendAppCallback (kind: AppCallback, serviceUrl: string, businessId?: string): Promise<CallbackAnswer> {
     const now = Math.floor(this.nowMs() / 1000)
     if (kind === 'deauthorize') return await postSignedRequest(`${serviceUrl}/meta/deauthorize`, this.signedRequest())
     if (kind === 'data_deletion') return await postSignedRequest(`${serviceUrl}/meta/data-deletion`, this.signedRequest())
-    const value = { business_id: newAppScopedUserId(), system_user_id: newAppScopedUserId() }
-    return await postAppWebhook(`${serviceUrl}/meta/webhooks`, appWebhookBody(this.appId, kind, value, now), this.appSecret)
+    return await postAppWebhook(`${serviceUrl}/meta/webhooks`, appWebhookBody(this.appId, kind, businessIntegrationValue(businessId), now), this.appSecret)
   }
 
   /** the handshake Meta makes when the app's Webhooks subscription is saved in the dashboard */

@@ -16,8 +16,11 @@ export interface InspectorOptions {
   misbehaviour: MisbehaviourSwitch
   /** shown on every page */
   notice: string
-  /** has the simulated Meta send one of its app callbacks (or the webhook handshake) to the service */
-  metaCallback: (kind: MetaCallbackButton, serviceUrl: string) => Promise<CallbackAnswer>
+  /**
+   * has the simulated Meta send one of its app callbacks (or the webhook handshake) to the service; a Business
+   * Integration webhook for `businessId` when given
+   */
+  metaCallback: (kind: MetaCallbackButton, serviceUrl: string, businessId?: string) => Promise<CallbackAnswer>
 }
 
 /** the buttons of the start page's "Meta's app callbacks" section */
@@ -26,7 +29,10 @@ export type MetaCallbackButton = AppCallback | 'verify_subscription'
 const META_BUTTONS: Record<MetaCallbackButton, { label: string; text: string }> = {
   deauthorize: { label: 'Send a deauthorize callback', text: 'A person removed the app: a signed_request to /meta/deauthorize.' },
   data_deletion: { label: 'Send a data deletion request', text: 'A person asked for their data to be deleted: a signed_request to /meta/data-deletion.' },
-  business_integration_uninstall: { label: 'Send business_integration_uninstall', text: 'A business removed the integration: an app webhook to /meta/webhooks, signed with X-Hub-Signature-256.' },
+  business_integration_uninstall: {
+    label: 'Send business_integration_uninstall',
+    text: 'A business removed the integration: an app webhook to /meta/webhooks, signed with X-Hub-Signature-256, for the business of the latest completed onboarding (a made-up one if none).'
+  },
   verify_subscription: { label: 'Verify the webhook subscription', text: 'The handshake Meta makes when the subscription is saved: hub.challenge with the verify token.' }
 }
 const isMetaButton = (kind: string): kind is MetaCallbackButton => Object.hasOwn(META_BUTTONS, kind)
@@ -60,7 +66,12 @@ const code = (value: unknown): string => `<code>${escapeHtml(typeof value === 's
 /** the rows of an event of Meta's app callbacks; a data deletion can be marked done from here */
 function metaRows (event: Received): Array<[string, string]> {
   const d = event.data
-  if (event.type === 'meta.app_event') return [['object', code(d.object)], ['entry', code(d.entry_id)], ['field', code(d.field)], ['value', code(d.value)]]
+  if (event.type === 'meta.app_event') {
+    const rows: Array<[string, string]> = [['object', code(d.object)], ['entry', code(d.entry_id)], ['field', code(d.field)], ['value', code(d.value)]]
+    // a Business Integration change: the business, and the sessions the platform onboarded it with
+    if ('business_id' in d) rows.push(['business ID', code(d.business_id)], ['sessions', list(d.session_ids)])
+    return rows
+  }
   const rows: Array<[string, string]> = [['user', code(d.user_id)], ['issued at', code(d.issued_at)]]
   if (event.type === 'meta.data_deletion_requested') {
     rows.push(
@@ -168,7 +179,9 @@ export function buildInspector (options: InspectorOptions): { app: FastifyInstan
   app.post<{ Params: { kind: string } }>('/meta-callback/:kind', async (request, reply) => {
     const { kind } = request.params
     if (!isMetaButton(kind)) return reply.code(404).send()
-    const answer = await options.metaCallback(kind, serviceUrl)
+    // the newest first: the business of the latest onboarding that named one, so its session shows in the event
+    const onboarded = received.find((e) => e.verified && e.type === 'onboarding.completed' && typeof e.data.business_id === 'string')
+    const answer = await options.metaCallback(kind, serviceUrl, onboarded?.data.business_id as string | undefined)
     lastCallback = { kind, ...answer }
     return reply.redirect('/#meta-callbacks', 303)
   })

@@ -84,9 +84,9 @@ export async function startSandbox (options: SandboxOptions = {}): Promise<Sandb
     misbehaviour,
     notice: SANDBOX_NOTICE,
     // the buttons that make the simulated Meta call the service's app callbacks
-    metaCallback: (kind, serviceUrl) => kind === 'verify_subscription'
+    metaCallback: (kind, serviceUrl, businessId) => kind === 'verify_subscription'
       ? meta.verifyWebhookSubscription(serviceUrl, verifyToken)
-      : meta.sendAppCallback(kind, serviceUrl)
+      : meta.sendAppCallback(kind, serviceUrl, businessId)
   })
   await inspector.app.listen({ port: options.port === 0 ? 0 : port + 2, host })
   const inspectorOrigin = `http://${host}:${(inspector.app.server.address() as { port: number }).port}`

@@ -27,6 +27,12 @@ export interface SessionsDeps {
   now: () => number
 }
 
+/**
+ * At most this many sessions of one business are named in an event (the oldest): a bound on one read and on the
+ * event's size, far above what one business completes within the retention.
+ */
+export const BUSINESS_SESSIONS_LIMIT = 1000
+
 export class Sessions {
   readonly #d: SessionsDeps
   constructor (deps: SessionsDeps) { this.#d = deps }
@@ -106,5 +112,14 @@ export class Sessions {
         : null,
       processing: session.status === 'processing' ? session.processing ?? null : null
     }
+  }
+
+  /**
+   * The completed sessions of a business (their `result.business_id`), oldest first: those completed within the
+   * retention, whose records are still kept. Nothing revokes a session yet, so every one of them counts.
+   */
+  async completedOfBusiness (businessId: string): Promise<string[]> {
+    const since = this.#d.now() - this.#d.config.retentionSeconds * 1000
+    return await this.#d.sessions.completedSessionsOfBusiness(businessId, since, BUSINESS_SESSIONS_LIMIT)
   }
 }

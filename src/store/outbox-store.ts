@@ -21,7 +21,10 @@ export interface EventsWrite {
 }
 
 export interface OutboxStore {
-  /** the decided session, its delivery and sealed event; the session's claim, sealed token and expiry entry go */
+  /**
+   * the decided session, its delivery and sealed event; the session's claim, sealed token and expiry entry go;
+   * a completed session with a business joins that business's index, which expires with the retention
+   */
   recordOutcome (write: OutcomeWrite): Promise<void>
   /** all the events or none, each as a pending delivery with its sealed body, and the request they report */
   recordEvents (write: EventsWrite): Promise<void>

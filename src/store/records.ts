@@ -62,6 +62,17 @@ export type ChosenSession = SessionRecord & { flow: FlowName; config_id: string 
 
 export const isChosen = (session: SessionRecord): session is ChosenSession => session.flow !== null && session.config_id !== null
 
+/**
+ * Where a decided session enters the index of its business's sessions (the outbox's outcome write): only a
+ * completed one whose result names a business, scored by when it completed. Failed sessions and user-token
+ * sessions (no business) never do.
+ */
+export function businessEntry (session: SessionRecord): { businessId: string; completedAt: number } | null {
+  const businessId = session.status === 'completed' ? session.result?.business_id ?? null : null
+  if (businessId === null || session.completed_at === null) return null
+  return { businessId, completedAt: Date.parse(session.completed_at) }
+}
+
 /** the flows a session allows: a session created with `flow` allows that one only */
 export const allowedFlows = (session: SessionRecord): FlowName[] => session.flows ?? (session.flow ? [session.flow] : [])
 

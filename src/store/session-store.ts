@@ -48,4 +48,10 @@ export interface SessionStore {
    * session whose admin never chose a flow is not counted here.
    */
   takeExpiredSessions (now: number, limit: number): Promise<FlowName[]>
+  /**
+   * The IDs of the completed sessions whose `result.business_id` is `businessId`, completed at or after `since`
+   * (ms), oldest first (equal times by ID), at most `limit`. Read from an index per business that the outcome
+   * writes in its own atomic step (OutboxStore.recordOutcome), never by scanning the sessions.
+   */
+  completedSessionsOfBusiness (businessId: string, since: number, limit: number): Promise<string[]>
 }

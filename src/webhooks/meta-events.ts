@@ -1,6 +1,7 @@
 // The events of Meta's app callbacks: they travel to the partner platform like the onboarding events,
 // with the same signature and the same durable delivery, but belong to no onboarding session.
 import type { AppWebhookChange } from '../meta/app-webhook-payload.js'
+import { businessManagerId, isBusinessIntegration } from '../meta/business-integration.js'
 import type { SignedRequestPayload } from '../meta/signed-request.js'
 import { event, type WebhookEvent } from './events.js'
 
@@ -12,6 +13,19 @@ export const deauthorizedEvent = (request: SignedRequestPayload, now: number): W
 export const dataDeletionRequestedEvent = (request: SignedRequestPayload, confirmationCode: string, statusUrl: string, now: number): WebhookEvent =>
   event('meta.data_deletion_requested', { user_id: request.user_id, issued_at: request.issued_at, confirmation_code: confirmationCode, status_url: statusUrl }, now)
 
-/** one change of a Meta Webhooks notification, e.g. `business_integration_uninstall` */
-export const appEvent = (change: AppWebhookChange, now: number): WebhookEvent =>
-  event('meta.app_event', { object: change.object, entry_id: change.entry_id, time: change.time, field: change.field, value: change.value }, now)
+/** the completed sessions of each business a notification names, read before its events are built */
+export type SessionsOfBusiness = ReadonlyMap<string, readonly string[]>
+
+/**
+ * One change of a Meta Webhooks notification, `value` as Meta sent it. A Business Integration change (e.g.
+ * `business_integration_uninstall`) also names its business, `value.business_manager_id`, and that business's
+ * completed sessions, so the partner can tie it to its tenants; without a usable ID, `business_id` is `null`
+ * and no session is named. Other fields carry nothing more.
+ */
+export function appEvent (change: AppWebhookChange, now: number, sessionsOf: SessionsOfBusiness): WebhookEvent {
+  const data = { object: change.object, entry_id: change.entry_id, time: change.time, field: change.field, value: change.value }
+  if (!isBusinessIntegration(change)) return event('meta.app_event', data, now)
+  const businessId = businessManagerId(change)
+  const sessionIds = businessId === null ? [] : [...sessionsOf.get(businessId) ?? []]
+  return event('meta.app_event', { ...data, business_id: businessId, session_ids: sessionIds }, now)
+}

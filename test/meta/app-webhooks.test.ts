@@ -2,7 +2,7 @@
 // signature of their exact bytes, each change becoming one meta.app_event verified by the partner.
 import t from 'tap'
 import { hubSignature } from '../../src/meta/app-webhook-signature.js'
-import { appWebhookBody } from '../../src/sandbox/meta-simulator-callbacks.js'
+import { appWebhookBody, businessIntegrationValue } from '../../src/sandbox/meta-simulator-callbacks.js'
 import { APP_ID, auth, build, VERIFY_TOKEN } from '../helper.js'
 import { nothingRecorded, postWebhook } from './callbacks.js'
 
@@ -63,11 +63,13 @@ t.test('a signed notification: one meta.app_event per change, with Meta\'s value
   t.ok(events.every((e) => e.type === 'meta.app_event'))
   t.equal(new Set(events.map((e) => e.id)).size, 4, 'four events')
   const data = events.map((e) => e.body.data).sort((a, b) => a.time - b.time || a.field.localeCompare(b.field) || JSON.stringify(a.value).localeCompare(JSON.stringify(b.value)))
-  t.same(data, [
-    { object: 'application', entry_id: APP_ID, time: 1700000001, field: 'business_integration_install', value: { business_id: '111' } },
-    { object: 'application', entry_id: APP_ID, time: 1700000001, field: 'business_integration_update', value: [1, 'two', null] },
-    { object: 'application', entry_id: APP_ID, time: 1700000003, field: 'business_integration_uninstall', value: 'x' },
-    { object: 'application', entry_id: APP_ID, time: 1700000003, field: 'business_integration_uninstall', value: null }
+  // Business Integration fields whose value names no business_manager_id: no business, no session
+  const none = { business_id: null, session_ids: [] }
+  t.strictSame(data, [
+    { object: 'application', entry_id: APP_ID, time: 1700000001, field: 'business_integration_install', value: { business_id: '111' }, ...none },
+    { object: 'application', entry_id: APP_ID, time: 1700000001, field: 'business_integration_update', value: [1, 'two', null], ...none },
+    { object: 'application', entry_id: APP_ID, time: 1700000003, field: 'business_integration_uninstall', value: 'x', ...none },
+    { object: 'application', entry_id: APP_ID, time: 1700000003, field: 'business_integration_uninstall', value: null, ...none }
   ])
   const empty = await postWebhook(h, JSON.stringify({ object: 'application', entry: [] }))
   t.same(empty.json(), { status: 'accepted', events: 0 }, 'a notification without changes is accepted with no event')
@@ -93,7 +95,7 @@ t.test('the signature is over the raw bytes: the same JSON serialised again does
 
 t.test('unsigned, forged or mis-signed notifications: 401, no event', async (t) => {
   const h = await build(t)
-  const body = appWebhookBody(APP_ID, 'business_integration_uninstall', { business_id: '1' }, 1700000000)
+  const body = appWebhookBody(APP_ID, 'business_integration_uninstall', businessIntegrationValue(), 1700000000)
   const signatures: Array<string | null> = [
     null,
     '',
@@ -155,7 +157,7 @@ t.test('signed but not a notification: 400; too large: 413; not JSON: 415; all o
 t.test('app events are retried and redelivered like onboarding events', async (t) => {
   const h = await build(t, { env: { WEBHOOK_RETRY_SCHEDULE: '50ms' } })
   h.receiver.plan.push(500, 204)
-  t.equal((await postWebhook(h, appWebhookBody(APP_ID, 'business_integration_uninstall', { business_id: '9' }, 1))).statusCode, 200)
+  t.equal((await postWebhook(h, appWebhookBody(APP_ID, 'business_integration_uninstall', businessIntegrationValue(), 1))).statusCode, 200)
   const events = await h.receiver.waitFor((e) => e.length >= 2)
   t.equal(events[1]!.id, events[0]!.id, 'the same webhook-id')
   t.same(events.map((e) => e.attempt), [1, 2])

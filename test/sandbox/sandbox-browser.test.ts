@@ -157,4 +157,15 @@ t.test('Meta\'s app callbacks from the start page: a data deletion request, mark
   await page.click('#meta-business_integration_uninstall')
   await page.waitForSelector('#meta-result')
   t.match(await page.locator('#meta-result').innerText(), /answered 200/)
+  // for the business of the latest completed onboarding above: the event names its session
+  for (let i = 0; i < 50 && !/meta\.app_event/.test(await page.locator('#inspector h3').first().innerText()); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    await page.reload()
+  }
+  const rows = Object.fromEntries(await page.locator('#inspector table').first().locator('tr').evaluateAll((trs) =>
+    trs.map((r) => [r.querySelector('th')?.textContent ?? '', r.querySelector('td')?.textContent ?? '']))) as Record<string, string>
+  await shot(page, 'meta-3-business-integration-event')
+  t.equal(rows.field, 'business_integration_uninstall')
+  t.match(rows['business ID'], /^[0-9]+$/)
+  t.match(rows.sessions, /^ses_[0-9a-f]{32}/)
 })

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import t from 'tap'
 import { startSandbox } from '../../src/sandbox/sandbox.js'
+import { GRANTS } from '../helper.js'
 
 t.test('refuses to start with NODE_ENV=production, in code and from the command line', async (t) => {
   const saved = process.env.NODE_ENV
@@ -76,4 +77,32 @@ t.test('the start page\'s buttons make the simulated Meta send each app callback
   t.match(status, /Meta is simulated/)
   const unknown = await fetch(new URL('/data-deletion-done', sandbox.url), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'code=nope', redirect: 'manual' })
   t.equal(unknown.status, 400)
+})
+
+t.test('the uninstall button names the business of the latest completed onboarding, and the inspector shows its session', async (t) => {
+  const sandbox = await startSandbox({ port: 0, logLevel: 'silent' })
+  t.teardown(() => sandbox.close())
+  const api = { authorization: `Bearer ${sandbox.config.partnerApiKeys[0]}`, 'content-type': 'application/json' }
+  const base = sandbox.config.publicBaseUrl
+  // a Flow 1 onboarding completed through the partner API's /code, as a partner back end would
+  const session = await (await fetch(`${base}/v1/sessions`, { method: 'POST', headers: api, body: JSON.stringify({ flow: 'business_portfolio' }) })).json() as { id: string }
+  const code = sandbox.meta.issueCode(GRANTS.business_portfolio)
+  const decided = await (await fetch(`${base}/v1/sessions/${session.id}/code`, { method: 'POST', headers: api, body: JSON.stringify({ code }) })).json() as { status: string }
+  t.equal(decided.status, 'completed')
+  const pageWhen = async (done: (page: string) => boolean) => {
+    let page = ''
+    for (let i = 0; i < 100 && !done(page); i++) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 50))
+      page = await (await fetch(sandbox.url)).text()
+    }
+    return page
+  }
+  // the button reads the business from the onboarding.completed event the inspector received
+  await pageWhen((page) => page.includes('<h3>onboarding.completed '))
+  const pressed = await fetch(new URL('/meta-callback/business_integration_uninstall', sandbox.url), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '', redirect: 'manual' })
+  t.equal(pressed.status, 303)
+  const page = await pageWhen((page) => page.includes('<h3>meta.app_event '))
+  const business = GRANTS.business_portfolio.businessId!
+  t.match(page, `<th scope="row">business ID</th><td><code>${business}</code></td></tr><tr><th scope="row">sessions</th><td><code>${session.id}</code></td>`)
+  t.match(page, `&quot;business_manager_id&quot;:&quot;${business}&quot;`, 'the value as Meta sends it')
 })

@@ -1,14 +1,17 @@
 // Meta's Webhooks product for the app (README, "Meta's app callbacks"): the verification handshake and the signed notifications,
 // e.g. the Business Integration fields `business_integration_install` / `_uninstall` / `_update`. Each change
-// becomes one `meta.app_event`; all the changes of one notification are accepted together or not at all.
+// becomes one `meta.app_event`; all the changes of one notification are accepted together or not at all. A
+// Business Integration change also names the completed sessions of its business, read just before the write.
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { appWebhookChanges } from '../../meta/app-webhook-payload.js'
+import { appWebhookChanges, type AppWebhookChange } from '../../meta/app-webhook-payload.js'
+import { businessManagerId, isBusinessIntegration } from '../../meta/business-integration.js'
 import { verifyHubSignature } from '../../meta/app-webhook-signature.js'
 import { ProblemError } from '../../lib/problems.js'
 import type { Outbox } from '../../outbox/outbox.js'
-import { appEvent } from '../../webhooks/meta-events.js'
+import type { Sessions } from '../../sessions/sessions.js'
+import { appEvent, type SessionsOfBusiness } from '../../webhooks/meta-events.js'
 import { requireContentType } from '../plugins/require-content-type.js'
 
 export interface MetaWebhookRoutesOptions {
@@ -16,6 +19,8 @@ export interface MetaWebhookRoutesOptions {
   /** META_WEBHOOK_VERIFY_TOKEN; unset = the routes answer 404 */
   verifyToken: string | undefined
   outbox: Outbox
+  /** the completed sessions of a business, which Business Integration events name */
+  sessions: Pick<Sessions, 'completedOfBusiness'>
   now: () => number
   /** Meta batches up to 1000 changes in one notification: this route takes more than BODY_LIMIT_BYTES */
   bodyLimit: number
@@ -30,7 +35,16 @@ const handshakeQuery = z.object({
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
 
-export const metaWebhookRoutes: FastifyPluginAsyncZod<MetaWebhookRoutesOptions> = async (app, { appSecret, verifyToken, outbox, now, bodyLimit }) => {
+/**
+ * The completed sessions of each business the Business Integration changes name, one read per business. A read
+ * before the write: a session completed while the notification is being recorded may be missing from it.
+ */
+async function sessionsOfBusinesses (changes: AppWebhookChange[], sessions: MetaWebhookRoutesOptions['sessions']): Promise<SessionsOfBusiness> {
+  const businesses = new Set(changes.filter(isBusinessIntegration).map(businessManagerId).filter((id) => id !== null))
+  return new Map(await Promise.all([...businesses].map(async (id) => [id, await sessions.completedOfBusiness(id)] as const)))
+}
+
+export const metaWebhookRoutes: FastifyPluginAsyncZod<MetaWebhookRoutesOptions> = async (app, { appSecret, verifyToken, outbox, sessions, now, bodyLimit }) => {
   // the signature is over the exact bytes: this scope keeps JSON bodies raw and parses them after the check
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => { done(null, body) })
@@ -59,8 +73,10 @@ export const metaWebhookRoutes: FastifyPluginAsyncZod<MetaWebhookRoutesOptions> 
       throw new ProblemError('invalid_signature', 'X-Hub-Signature-256 is missing or is not the signature of this body',
         { headers: { 'www-authenticate': 'X-Hub-Signature-256 realm="meta-app-webhooks"' } })
     }
+    const changes = appWebhookChanges(raw)
+    const sessionsOf = await sessionsOfBusinesses(changes, sessions)
     const at = now()
-    const events = appWebhookChanges(raw).map((change) => appEvent(change, at))
+    const events = changes.map((change) => appEvent(change, at, sessionsOf))
     await outbox.recordEvents(events, { requestId: request.id })
     return { status: 'accepted', events: events.length }
   })

@@ -6,12 +6,14 @@ import type { FlowName } from '../../flows/flows.js'
 import type { DataDeletionStore } from '../data-deletion-store.js'
 import type { DeliveryStore } from '../delivery-store.js'
 import type { EventsWrite, OutboxStore, OutcomeWrite } from '../outbox-store.js'
-import { isChosen, type ChosenSession, type DataDeletionRecord, type DeliveryCursor, type DeliveryRecord, type DeliveryStatus, type LoginState, type SessionRecord } from '../records.js'
+import { businessEntry, isChosen, type ChosenSession, type DataDeletionRecord, type DeliveryCursor, type DeliveryRecord, type DeliveryStatus, type LoginState, type SessionRecord } from '../records.js'
 import type { ChooseFlowResult, ClaimResult, SessionStore, TakeLoginStateResult } from '../session-store.js'
 import type { Stores } from '../stores.js'
 import { ExpiringMap } from './expiring-map.js'
 
 const position = (d: DeliveryRecord): DeliveryCursor => ({ createdAt: Date.parse(d.created_at), id: d.id })
+// deliveries by creation time, and a business's sessions by completion time: the time, then the ID, as Redis orders
+// equal scores
 const byPosition = (a: DeliveryCursor, b: DeliveryCursor): number => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
 // Values are copied in and out (as Redis would) so that callers never share mutable records with the store.
@@ -29,6 +31,8 @@ class Tables {
   readonly expiries = new Map<string, { flow: FlowName; at: number }>()
   /** processing sessions and when their next attempt is due */
   readonly processing = new Map<string, number>()
+  /** per business, its completed sessions and when each completed (ms); the whole entry expires like the Redis key */
+  readonly businessSessions: ExpiringMap<Map<string, number>>
 
   constructor (now: () => number) {
     this.sessions = new ExpiringMap(now)
@@ -38,10 +42,11 @@ class Tables {
     this.deliveries = new ExpiringMap(now)
     this.events = new ExpiringMap(now)
     this.dataDeletions = new ExpiringMap(now)
+    this.businessSessions = new ExpiringMap(now)
   }
 
   close (): void {
-    for (const map of [this.sessions, this.states, this.claims, this.tokens, this.deliveries, this.events, this.dataDeletions]) map.close()
+    for (const map of [this.sessions, this.states, this.claims, this.tokens, this.deliveries, this.events, this.dataDeletions, this.businessSessions]) map.close()
     this.expiries.clear()
     this.processing.clear()
   }
@@ -122,6 +127,11 @@ class MemorySessionStore implements SessionStore {
     }
     return flows
   }
+
+  async completedSessionsOfBusiness (businessId: string, since: number, limit: number): Promise<string[]> {
+    const members = [...this.t.businessSessions.get(businessId) ?? []].map(([id, at]) => ({ createdAt: at, id }))
+    return members.filter((m) => m.createdAt >= since).sort(byPosition).slice(0, limit).map((m) => m.id)
+  }
 }
 
 class MemoryDeliveryStore implements DeliveryStore {
@@ -186,6 +196,14 @@ class MemoryOutboxStore implements OutboxStore {
     this.t.claims.delete(session.id)
     this.t.expiries.delete(session.id)
     this.t.processing.delete(session.id)
+    const business = businessEntry(session)
+    if (business) {
+      // as the Redis script: add, drop what the retention no longer keeps, and expire the entry with the retention
+      const members = this.t.businessSessions.get(business.businessId) ?? new Map<string, number>()
+      members.set(session.id, business.completedAt)
+      for (const [id, at] of members) if (at < business.completedAt - ttlMs) members.delete(id)
+      this.t.businessSessions.set(business.businessId, members, ttlMs)
+    }
   }
 
   async recordEvents ({ events, retentionSeconds, dataDeletion }: EventsWrite): Promise<void> {

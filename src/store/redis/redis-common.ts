@@ -19,6 +19,11 @@ export class RedisKeys {
   dataDeletion (code: string): string { return `${this.prefix}data-deletion:${code}` }
   /** one sorted set per delivery status, scored by creation time: lists, metrics and the sweep read these */
   index (status: DeliveryStatus): string { return `${this.prefix}deliveries:${status}` }
+  /**
+   * the completed sessions of a business, scored by completion time: each outcome adds its session, drops the
+   * ones completed more than the retention before it, and sets the key's TTL to the retention again
+   */
+  businessSessions (businessId: string): string { return `${this.prefix}business-sessions:${businessId}` }
   /** pending sessions by expiry, as `flow:id`: an outcome removes its session, the sweep the expired ones */
   get expiries (): string { return `${this.prefix}sessions:expiries` }
   /** processing sessions by the time of their next attempt, as session IDs: the resumption sweep reads it */

@@ -1,21 +1,22 @@
 // The outbox's atomic writes in Redis, each one Lua script: all of it lands, or nothing does.
 import type { Redis, Result } from 'ioredis'
 import type { EventsWrite, OutboxStore, OutcomeWrite } from '../outbox-store.js'
+import { businessEntry } from '../records.js'
 import { defineCommands, expiryMember, guard, type RedisKeys } from './redis-common.js'
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    moRecordOutcome (session: string, delivery: string, event: string, pending: string, token: string, claim: string, expiries: string, processing: string,
-      sessionJson: string, deliveryJson: string, sealedEvent: string, ttlSeconds: number, createdAtMs: number, id: string, member: string, sessionId: string): Result<null, Context>
+    moRecordOutcome (numberOfKeys: number, ...keysAndArgs: Array<string | number>): Result<null, Context>
     moRecordEvents (numberOfKeys: number, ...keysAndArgs: Array<string | number>): Result<null, Context>
   }
 }
 
 const COMMANDS = {
-  // KEYS: session, delivery, event, pending index, token, claim, expiries, processing index
-  // ARGV: session JSON, delivery JSON, sealed event, TTL s, created ms, delivery ID, expiries member, session ID
+  // KEYS: session, delivery, event, pending index, token, claim, expiries, processing index, then (a completed
+  // session with a business) that business's sessions; the number of keys varies, so the caller passes it first
+  // ARGV: session JSON, delivery JSON, sealed event, TTL s, created ms, delivery ID, expiries member, session ID,
+  // then the completion ms, the session ID and the oldest completion the retention keeps (ms)
   moRecordOutcome: {
-    numberOfKeys: 8,
     lua: `
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
 redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[4])
@@ -23,7 +24,12 @@ redis.call('SET', KEYS[3], ARGV[3], 'EX', ARGV[4])
 redis.call('ZADD', KEYS[4], ARGV[5], ARGV[6])
 redis.call('DEL', KEYS[5], KEYS[6])
 redis.call('ZREM', KEYS[7], ARGV[7])
-redis.call('ZREM', KEYS[8], ARGV[8])`
+redis.call('ZREM', KEYS[8], ARGV[8])
+if #KEYS > 8 then
+  redis.call('ZADD', KEYS[9], ARGV[9], ARGV[10])
+  redis.call('ZREMRANGEBYSCORE', KEYS[9], '-inf', '(' .. ARGV[11])
+  redis.call('EXPIRE', KEYS[9], ARGV[4])
+end`
   },
   // n deliveries and their sealed bodies, and optionally the data deletion request they report; the number of
   // keys varies with n, so no numberOfKeys is declared and the caller passes it first.
@@ -49,10 +55,15 @@ export class RedisOutboxStore implements OutboxStore {
 
   async recordOutcome ({ session, delivery, sealedEvent, retentionSeconds }: OutcomeWrite): Promise<void> {
     const k = this.keys
-    await guard(this.redis.moRecordOutcome(
-      k.session(session.id), k.delivery(delivery.id), k.event(delivery.id), k.index(delivery.status), k.token(session.id), k.claim(session.id), k.expiries, k.processing,
-      JSON.stringify(session), JSON.stringify(delivery), sealedEvent, retentionSeconds, Date.parse(delivery.created_at), delivery.id,
-      expiryMember(session.flow ?? '', session.id), session.id))
+    const keys = [k.session(session.id), k.delivery(delivery.id), k.event(delivery.id), k.index(delivery.status), k.token(session.id), k.claim(session.id), k.expiries, k.processing]
+    const args: Array<string | number> = [JSON.stringify(session), JSON.stringify(delivery), sealedEvent, retentionSeconds, Date.parse(delivery.created_at), delivery.id,
+      expiryMember(session.flow ?? '', session.id), session.id]
+    const business = businessEntry(session)
+    if (business) {
+      keys.push(k.businessSessions(business.businessId))
+      args.push(business.completedAt, session.id, business.completedAt - retentionSeconds * 1000)
+    }
+    await guard(this.redis.moRecordOutcome(keys.length, ...keys, ...args))
   }
 
   async recordEvents ({ events, retentionSeconds, dataDeletion }: EventsWrite): Promise<void> {

@@ -148,4 +148,9 @@ export class RedisSessionStore implements SessionStore {
     }
     return flows
   }
+
+  async completedSessionsOfBusiness (businessId: string, since: number, limit: number): Promise<string[]> {
+    // equal scores come in member order, as the in-process store sorts them
+    return await guard(this.redis.zrangebyscore(this.keys.businessSessions(businessId), since, '+inf', 'LIMIT', 0, limit))
+  }
 }
