@@ -17,9 +17,6 @@ import { completedEvent, failedEvent, type WebhookEvent } from '../webhooks/even
 import { OnboardingFailure } from './onboarding-failure.js'
 import { runOnboarding, type OnboardingSuccess } from './pipeline.js'
 
-/** a state lives at most ten minutes */
-const STATE_TTL_SECONDS = 600
-
 export interface OnboardingDeps {
   config: Config
   store: SessionStore
@@ -76,7 +73,11 @@ export class Onboarding {
       session = await this.#choose(found, requested)
     }
     const state = newSecretToken()
-    await this.deps.store.putLoginState(sha256(state), { session_id: session.id, nonce_hash: sha256(nonce) }, STATE_TTL_SECONDS)
+    // a state lives as long as its session: the admin may spend many minutes in the dialog creating a portfolio,
+    // Page or ad account, and what protects the state is that it is single-use and bound to this browser's
+    // nonce, not a short life. At least a second, so a session in its last moments still gets an expiring key.
+    const ttlSeconds = Math.max(1, Math.ceil((Date.parse(session.expires_at) - this.deps.now()) / 1000))
+    await this.deps.store.putLoginState(sha256(state), { session_id: session.id, nonce_hash: sha256(nonce) }, ttlSeconds)
     const { config } = this.deps
     return {
       kind: 'dialog',
