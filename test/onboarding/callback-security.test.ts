@@ -156,14 +156,6 @@ t.test('forged, malformed and oversized states', async (t) => {
   await noSideEffects(t, h, session.id)
 })
 
-t.test('neither code nor error: 400 and the state is not used up', async (t) => {
-  const h = await build(t)
-  const { browser, approved } = await startLogin(h)
-  const state = new URL(approved).searchParams.get('state')!
-  isHtmlError(t, await browser.get(`/oauth/callback?state=${state}`), 400)
-  t.equal((await browser.get(approved)).statusCode, 200)
-})
-
 t.test('login for unknown, malformed, finished and expired sessions', async (t) => {
   let now = Date.now()
   const h = await build(t, { env: { SESSION_TTL_SECONDS: '60' }, deps: { now: () => now } })
