@@ -263,10 +263,10 @@ export async function createSession (h: Harness, body: Record<string, unknown>):
   return res.json()
 }
 
-/** A browser: keeps the cookies the service sets, and sends them back. */
+/** A browser: keeps the cookies the service sets, and sends them back; from `remoteAddress` if given. */
 export class Browser {
   readonly cookies = new Map<string, string>()
-  constructor (private readonly app: FastifyInstance) {}
+  constructor (private readonly app: FastifyInstance, private readonly remoteAddress?: string) {}
 
   get cookieHeader (): string { return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') }
 
@@ -275,7 +275,8 @@ export class Browser {
     const res = await this.app.inject({
       method: 'GET',
       url: url.pathname + url.search,
-      headers: this.cookies.size > 0 ? { cookie: this.cookieHeader } : {}
+      headers: this.cookies.size > 0 ? { cookie: this.cookieHeader } : {},
+      ...(this.remoteAddress ? { remoteAddress: this.remoteAddress } : {})
     })
     for (const c of res.cookies) {
       this.cookies.set(c.name, c.value)
