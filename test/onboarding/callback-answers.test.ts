@@ -116,3 +116,23 @@ t.test('without a usable state: a 400 page, no webhook, and the session stays pe
   t.equal((await browser.get(back({ error_code: '1349126' }))).statusCode, 200)
   await failedWith(t, h, session.id, { error_code: '1349126' })
 })
+
+t.test('the simulated dialog\'s App Not Setup and empty redirects, and a code that died before the callback', async (t) => {
+  const h = await build(t, { sim: { codeLifetimeMs: 50 } })
+  const notSetup = await startLogin(h)
+  t.equal((await notSetup.browser.get(h.sim.misanswer(notSetup.dialog, 'app_not_setup'))).statusCode, 200)
+  await failedWith(t, h, notSetup.session.id, { error_code: '1349126', error_message: 'App Not Setup: The developers of this app have not set up this app properly for Facebook Login.' })
+  h.receiver.events.length = 0
+  const empty = await startLogin(h)
+  t.equal((await empty.browser.get(h.sim.misanswer(empty.dialog, 'no_code'))).statusCode, 200)
+  await failedWith(t, h, empty.session.id, { error: 'no_code' })
+  // Meta's codes are short-lived: one exchanged after its life is refused, and the session fails for it
+  h.receiver.events.length = 0
+  const slow = await startLogin(h)
+  const approved = h.sim.approve(slow.dialog, GRANTS.business_portfolio)
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  t.equal((await slow.browser.get(approved)).statusCode, 200)
+  const [event] = await h.receiver.waitFor((e) => e.length >= 1)
+  t.equal(event!.body.data.error.code, 'code_exchange_failed')
+  t.match(event!.body.data.error.meta, { code: 100, error_subcode: 36007 })
+})
