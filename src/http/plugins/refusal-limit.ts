@@ -40,9 +40,8 @@ export default fp<RefusalLimitOptions>(async function refusalLimit (app, options
   app.addHook('onClose', async () => { counter.close() })
 
   app.setErrorHandler(async function countRefusal (err: FastifyError, request, reply) {
-    const problem = toProblem(err)
-    // a 5xx is this service failing, not the client being refused
-    if (problem.statusCode < 400 || problem.statusCode >= 500) return errorHandler(err, request, reply)
+    // every error is answered 4xx or 5xx; a 5xx is this service failing, not the client being refused
+    if (toProblem(err).statusCode >= 500) return errorHandler(err, request, reply)
     const window = await counter.hit(options.key(request)).catch(() => null)
     if (window !== null && window.count > options.perMinute) return sendProblem(rateLimited(window.resetInMs), request, reply)
     return errorHandler(err, request, reply)
