@@ -13,6 +13,7 @@ import { errorHandler, sendProblem, toProblem } from './http/error-handler.js'
 import apiAuth from './http/plugins/api-auth.js'
 import closing from './http/plugins/closing.js'
 import rateLimit, { apiKeyBucket } from './http/plugins/rate-limit.js'
+import refusalLimit from './http/plugins/refusal-limit.js'
 import requestLog, { loggerOptions, requestId } from './http/plugins/request-log.js'
 import securityHeaders from './http/plugins/security-headers.js'
 import { browserRoutes } from './http/routes/browser-routes.js'
@@ -141,7 +142,8 @@ async function registerRoutes (app: FastifyInstance, config: Config, keyPrefix: 
   await app.register(operatorRoutes, { store: stores, workers, metrics: app.metrics, isShuttingDown: app.isClosing })
 
   await app.register(async function browser (scope) {
-    await scope.register(rateLimit, { perMinute: config.rateLimit.browserPerMinute, nameSpace: `${keyPrefix}rl:browser:`, redis, key: (request) => request.ip })
+    // refusals only: a login that succeeds is never counted nor refused, whatever its address
+    await scope.register(refusalLimit, { perMinute: config.rateLimit.browserPerMinute, nameSpace: `${keyPrefix}rl:browser:`, redis, now, key: (request) => request.ip })
     await scope.register(browserRoutes, { onboarding: logins, secureCookies: config.secureCookies, redirectUri: config.redirectUri })
   })
 
@@ -171,9 +173,10 @@ async function registerRoutes (app: FastifyInstance, config: Config, keyPrefix: 
     })
   })
 
-  // the status page a person opens from Meta: limited per IP like the browser routes, with its own counter
+  // the status page a person opens from Meta: limited per IP like the browser routes (its refusals, i.e. unknown
+  // confirmation codes, which is what guessing looks like), with its own counter
   await app.register(async function dataDeletionPage (scope) {
-    await scope.register(rateLimit, { perMinute: config.rateLimit.browserPerMinute, nameSpace: `${keyPrefix}rl:deletion-page:`, redis, key: (request) => request.ip })
+    await scope.register(refusalLimit, { perMinute: config.rateLimit.browserPerMinute, nameSpace: `${keyPrefix}rl:deletion-page:`, redis, now, key: (request) => request.ip })
     await scope.register(dataDeletionPageRoutes, { dataDeletions })
   })
 }

@@ -97,6 +97,12 @@ t.test('every route, success and error, answers what openapi.yaml documents', as
   conforms(t, '/oauth/callback', 'get', await browser.get(h.sim.approve(login.headers.location as string, GRANTS.partner_billing)))
   await probe(t, h, '/oauth/callback', { url: '/oauth/callback?code=x' })
   conforms(t, '/oauth/callback', 'get', await denied.browser.get(denied.callbackUrl))
+  // Meta's "App Not Setup" (error_code without error): the failed session's error.meta is as documented
+  const notSetup = await createSession(h, { flow: 'asset_based' })
+  const notSetupBrowser = new Browser(h.app)
+  const notSetupState = new URL((await notSetupBrowser.get(notSetup.login_url)).headers.location as string).searchParams.get('state')!
+  conforms(t, '/oauth/callback', 'get', await notSetupBrowser.get(`/oauth/callback?error_code=1349126&error_message=App+Not+Setup&state=${notSetupState}`))
+  await probe(t, h, '/v1/sessions/{id}', { url: `/v1/sessions/${notSetup.id}`, headers: auth })
   // the flow chooser: the session, its page, a choice, and every refusal
   const chooser = await probe(t, h, '/v1/sessions', { method: 'POST', url: '/v1/sessions', headers: auth, payload: { flows: ['business_portfolio', 'asset_based'] } })
   await probe(t, h, '/v1/sessions', { method: 'POST', url: '/v1/sessions', headers: auth, payload: {} })

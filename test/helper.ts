@@ -10,7 +10,8 @@ import { Webhook } from 'standardwebhooks'
 import { buildApp, type AppDeps } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config/config.js'
 import type { FlowName } from '../src/flows/flows.js'
-import { MetaSimulator, type SimulatedGrant } from '../src/sandbox/meta-simulator.js'
+import { MetaSimulator, type MetaSimulatorOptions, type SimulatedGrant } from '../src/sandbox/meta-simulator.js'
+import { dialogConfigs } from '../src/sandbox/sandbox.js'
 import type { Stores } from '../src/store/stores.js'
 
 type Test = { teardown: (fn: () => unknown) => void }
@@ -150,6 +151,8 @@ export interface HarnessOptions {
   /** let the app make its own Redis client from this URL (REDIS_URL), as in production */
   redisUrl?: string
   deps?: Partial<AppDeps>
+  /** options of the simulated Meta, e.g. a shorter life of its codes */
+  sim?: Partial<MetaSimulatorOptions>
 }
 
 let counter = 0
@@ -206,8 +209,9 @@ export async function deleteKeys (redis: Redis, prefix: string): Promise<void> {
 }
 
 /** the simulated Meta and the partner's receiver, both on loopback, closed after the test */
-export async function startPeers (t: Test): Promise<{ sim: MetaSimulator; receiver: Receiver }> {
-  const sim = new MetaSimulator({ appId: APP_ID, appSecret: APP_SECRET })
+export async function startPeers (t: Test, simOptions: Partial<MetaSimulatorOptions> = {}): Promise<{ sim: MetaSimulator; receiver: Receiver }> {
+  // the service's configurations as the App Dashboard would have them, so the dialog checks what Meta checks
+  const sim = new MetaSimulator({ appId: APP_ID, appSecret: APP_SECRET, dialogConfigs: dialogConfigs(CONFIG_IDS), ...simOptions })
   await sim.start()
   t.teardown(() => sim.close())
   const receiver = new Receiver()
@@ -230,11 +234,13 @@ export async function keyContent (redis: Redis, key: string): Promise<string> {
 }
 
 export async function build (t: Test, options: HarnessOptions = {}): Promise<Harness> {
-  const { sim, receiver } = await startPeers(t)
+  const { sim, receiver } = await startPeers(t, options.sim)
   const redis = await testRedis(t)
   const prefix = `mo-test:${process.pid}:${++counter}:${Date.now()}:`
   t.teardown(() => deleteKeys(redis, prefix))
   const config = loadConfig(testEnv(sim, receiver.url, { ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}), ...options.env }))
+  // as in the App Dashboard: the dialog takes the service's redirect URI only, byte for byte
+  sim.registerRedirectUri(config.redirectUri)
   const logs = new LogCapture()
   const routes: Harness['routes'] = []
   const app = await buildApp(config, {
@@ -263,10 +269,10 @@ export async function createSession (h: Harness, body: Record<string, unknown>):
   return res.json()
 }
 
-/** A browser: keeps the cookies the service sets, and sends them back. */
+/** A browser: keeps the cookies the service sets, and sends them back; from `remoteAddress` if given. */
 export class Browser {
   readonly cookies = new Map<string, string>()
-  constructor (private readonly app: FastifyInstance) {}
+  constructor (private readonly app: FastifyInstance, private readonly remoteAddress?: string) {}
 
   get cookieHeader (): string { return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') }
 
@@ -275,7 +281,8 @@ export class Browser {
     const res = await this.app.inject({
       method: 'GET',
       url: url.pathname + url.search,
-      headers: this.cookies.size > 0 ? { cookie: this.cookieHeader } : {}
+      headers: this.cookies.size > 0 ? { cookie: this.cookieHeader } : {},
+      ...(this.remoteAddress ? { remoteAddress: this.remoteAddress } : {})
     })
     for (const c of res.cookies) {
       this.cookies.set(c.name, c.value)

@@ -18,6 +18,7 @@ t.test('the service process completes all three flows and exits cleanly on SIGTE
 
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
+  sim.registerRedirectUri(`${base}/oauth/callback`)
   const service = await spawnService(testEnv(sim, receiver.url, { PUBLIC_BASE_URL: base, REDIS_URL: redisUrl, NODE_ENV: 'production' }), port)
   t.teardown(() => service.stop('SIGKILL'))
 

@@ -17,9 +17,6 @@ import { OnboardingInterrupted } from './onboarding-interrupted.js'
 import type { Outcomes } from './outcomes.js'
 import { exchangeCode, finishOnboarding, type OnboardingSuccess } from './pipeline.js'
 
-/** a state lives at most ten minutes */
-const STATE_TTL_SECONDS = 600
-
 export interface OnboardingDeps {
   config: Config
   store: SessionStore
@@ -31,8 +28,19 @@ export interface OnboardingDeps {
   now: () => number
 }
 
-/** what Meta put on the redirect when the admin cancelled or Meta refused */
-export interface LoginDenial { error: string; error_reason?: string | undefined; error_description?: string | undefined; error_code?: string | undefined }
+/**
+ * What Meta put on the redirect instead of a code: `error` (the admin cancelled or Meta refused), or only
+ * `error_code` and `error_message` (the app's set-up, e.g. 1349126 "App Not Setup" or 901 an app in development
+ * mode: meta-api-facts §10, seen in passport-oauth issue 16 and ServiceStack PR 917), or nothing at all (a
+ * configuration whose dialog answered with a token in the URL fragment, which no server sees).
+ */
+export interface LoginDenial {
+  error?: string | undefined
+  error_reason?: string | undefined
+  error_description?: string | undefined
+  error_code?: string | undefined
+  error_message?: string | undefined
+}
 
 export type LoginAnswer = { code: string; redirectUri: string | undefined } | { denial: LoginDenial }
 
@@ -79,7 +87,11 @@ export class Onboarding {
       session = await this.#choose(found, requested)
     }
     const state = newSecretToken()
-    await this.deps.store.putLoginState(sha256(state), { session_id: session.id, nonce_hash: sha256(nonce) }, STATE_TTL_SECONDS)
+    // a state lives as long as its session: the admin may spend many minutes in the dialog creating a portfolio,
+    // Page or ad account, and what protects the state is that it is single-use and bound to this browser's
+    // nonce, not a short life. At least a second, so a session in its last moments still gets an expiring key.
+    const ttlSeconds = Math.max(1, Math.ceil((Date.parse(session.expires_at) - this.deps.now()) / 1000))
+    await this.deps.store.putLoginState(sha256(state), { session_id: session.id, nonce_hash: sha256(nonce) }, ttlSeconds)
     const { config } = this.deps
     return {
       kind: 'dialog',
@@ -182,11 +194,25 @@ const alreadyChosen = () => new ProblemError('flow_already_chosen',
 const notChosen = (id: string) => new ProblemError('flow_not_chosen',
   `Session ${id} lets the admin choose its flow, and none is chosen yet: send the admin to its login_url first`)
 
+/** Meta's message is shown to the admin and kept in the session; a longer one is cut, as the contract says */
+const ERROR_MESSAGE_MAX = 512
+
+/** precedence when several are present: `error`, then `error_code` (a `code` beside either is never used) */
 function denialFailure (denial: LoginDenial): OnboardingFailure {
-  const meta: OnboardingError['meta'] = { error: denial.error }
-  if (denial.error_reason) meta.error_reason = denial.error_reason
-  if (denial.error_code) meta.error_code = denial.error_code
-  return denial.error === 'access_denied'
-    ? new OnboardingFailure('user_denied', 'The admin cancelled the login or declined the permissions', { meta })
-    : new OnboardingFailure('login_error', 'Meta ended the login with an error', { meta })
+  if (denial.error) {
+    const meta: OnboardingError['meta'] = { error: denial.error }
+    if (denial.error_reason) meta.error_reason = denial.error_reason
+    if (denial.error_code) meta.error_code = denial.error_code
+    return denial.error === 'access_denied'
+      ? new OnboardingFailure('user_denied', 'The admin cancelled the login or declined the permissions', { meta })
+      : new OnboardingFailure('login_error', 'Meta ended the login with an error', { meta })
+  }
+  if (denial.error_code) {
+    const meta: OnboardingError['meta'] = { error_code: denial.error_code }
+    // cut by code points, so a character outside the BMP is never split in half
+    if (denial.error_message) meta.error_message = [...denial.error_message].slice(0, ERROR_MESSAGE_MAX).join('')
+    return new OnboardingFailure('login_error', 'Meta ended the login with an error code', { meta })
+  }
+  // failed at once rather than left pending, so the partner learns of it now and not at expiry
+  return new OnboardingFailure('login_error', 'Meta sent the admin back with neither a code nor an error', { meta: { error: 'no_code' } })
 }

@@ -1,6 +1,6 @@
 // Codes and tokens the simulated Meta has handed out, and what debug_token says about them.
 import { randomBytes, randomInt } from 'node:crypto'
-import { MSG, expiredMessage } from './meta-simulator-http.js'
+import { MSG, expiredMessage, graphError, type SimResponse } from './meta-simulator-http.js'
 import type { SimulatedGrant } from './meta-simulator-types.js'
 
 export type ResolvedGrant = Required<SimulatedGrant>
@@ -10,7 +10,12 @@ export interface CodeRecord {
   /** undefined: a JS-SDK (FB.login) code, which must be exchanged without any redirect_uri. */
   redirectUri: string | undefined
   used: boolean
+  /** epoch ms; after it the exchange answers that the code has expired */
+  expiresAtMs: number
 }
+
+/** a code's life unless the simulator is told otherwise: meta-api-facts §10 (see codeLifetimeMs) */
+export const CODE_LIFETIME_MS = 30_000
 
 export interface TokenRecord {
   grant: ResolvedGrant
@@ -20,6 +25,8 @@ export interface TokenRecord {
   expiresAt: number
   dataAccessExpiresAt: number
 }
+
+const CODE_EXPIRED = 'This authorization code has expired.'
 
 export const SHORT_LIVED_SECONDS = 3600
 export const LONG_LIVED_SECONDS = 5183944
@@ -54,7 +61,13 @@ export class SimulatorStore {
   // The same grant object always stands for the same person/system user, even when ids were left to default.
   private generatedIds = new WeakMap<SimulatedGrant, { userId: string, businessId: string }>()
 
-  constructor (private readonly appId: string, private readonly nowSeconds: () => number) {}
+  constructor (
+    private readonly appId: string,
+    private readonly nowMs: () => number,
+    private readonly codeLifetimeMs = CODE_LIFETIME_MS
+  ) {}
+
+  private nowSeconds (): number { return Math.floor(this.nowMs() / 1000) }
 
   resolve (grant: SimulatedGrant): ResolvedGrant {
     let ids = this.generatedIds.get(grant)
@@ -77,8 +90,21 @@ export class SimulatorStore {
 
   issueCode (grant: SimulatedGrant, redirectUri: string | undefined): string {
     const code = 'AQ' + randomBytes(96).toString('base64url')
-    this.codes.set(code, { grant: this.resolve(grant), redirectUri, used: false })
+    this.codes.set(code, { grant: this.resolve(grant), redirectUri, used: false, expiresAtMs: this.nowMs() + this.codeLifetimeMs })
     return code
+  }
+
+  /**
+   * The exchange's answer to an unused code past its life, else undefined (and the exchange goes on as usual).
+   * Only for the app's own credentials: Meta checks those first. The shape is a real response pasted from the
+   * Threads OAuth endpoint, assumed the same for Facebook (UNCONFIRMED, meta-api-facts §2 "code expired").
+   */
+  expiredCode (query: Record<string, string>, appSecret: string): SimResponse | undefined {
+    const record = query['code'] === undefined ? undefined : this.codes.get(query['code'])
+    if (record === undefined || record.used || record.expiresAtMs > this.nowMs()) return undefined
+    if (query['client_id'] !== this.appId || query['client_secret'] !== appSecret) return undefined
+    return graphError({ code: 100, error_subcode: 36007, message: CODE_EXPIRED }, 400,
+      { 'www-authenticate': `OAuth "Facebook Platform" "invalid_code" "${CODE_EXPIRED}"` })
   }
 
   code (code: string): CodeRecord | undefined {

@@ -34,11 +34,28 @@ export interface MetaSimulatorOptions {
   latencyMs?: number
   /** What each Login for Business configuration asks for on the dialog page, by config_id; others ask what flow 1 asks. */
   dialogConfigs?: Record<string, DialogConfig>
-  /** Sees (and may change) the grant a person approved on the dialog page, or turn it into a Meta error. */
-  beforeApproval?: (grant: SimulatedGrant, configId: string) => SimulatedGrant | 'login_error'
+  /** Sees (and may change) the grant a person approved on the dialog page, or sends the browser back without a code. */
+  beforeApproval?: (grant: SimulatedGrant, configId: string) => SimulatedGrant | DialogMisanswer
+  /**
+   * The app's Valid OAuth Redirect URIs: the dialog refuses any other, byte for byte. More can be registered
+   * with `registerRedirectUri`. None = a simulator used alone, which takes any absolute http(s) URI.
+   */
+  redirectUris?: string[]
+  /**
+   * How long an authorization code can be exchanged, in ms. Default 30 s: Meta documents a 30-second life for
+   * Embedded Signup codes and Login for Business codes are single-use and short-lived (meta-api-facts §10,
+   * https://developers.facebook.com/documentation/business-messaging/whatsapp/embedded-signup/implementation).
+   */
+  codeLifetimeMs?: number
   /** Clock in epoch milliseconds; default Date.now. Lets tests expire tokens or skew appsecret_time without sleeping. */
   now?: () => number
 }
+
+/**
+ * What the dialog may send back instead of a code: an OAuth error (`error=server_error`), Meta's "App Not Setup"
+ * (`error_code=1349126` and `error_message`, no `error`), or the state alone.
+ */
+export type DialogMisanswer = 'login_error' | 'app_not_setup' | 'no_code'
 
 export type SimulatedEndpoint =
   | 'exchange'

@@ -3,22 +3,20 @@
 import type { AddressInfo } from 'node:net'
 import Fastify from 'fastify'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import {
-  DECIDE_PATH, DIALOG_PATH, approvalUrl, checkDialogParams, denialUrl, dialogErrorPage, parseDialogUrl, withQuery
-} from './meta-simulator-dialog.js'
-import { ASSETS_PATH, DEFAULT_DIALOG_CONFIG, assetsPage, continueAsPage, grantFromSelection } from './meta-simulator-login.js'
-import type { DialogConfig } from './meta-simulator-login.js'
+import { DECIDE_PATH, DIALOG_PATH, approvalUrl, denialUrl, misanswerUrl } from './meta-simulator-dialog.js'
+import { DialogEndpoints } from './meta-simulator-dialog-endpoints.js'
+import { ASSETS_PATH } from './meta-simulator-login.js'
 import { accounts, adAccounts, connectAsset, debugToken, exchangeCode, exchangeLongLived, me } from './meta-simulator-graph.js'
 import type { SimContext, SimRequest } from './meta-simulator-graph.js'
-import { graphError, html, plain, readMultipart, redirect, sleepUnlessGone } from './meta-simulator-http.js'
+import { graphError, plain, readMultipart, sleepUnlessGone } from './meta-simulator-http.js'
 import type { SimResponse } from './meta-simulator-http.js'
 import { FailurePlan } from './meta-simulator-failures.js'
 import { SimulatorStore, cloneGrant } from './meta-simulator-store.js'
 import { appWebhookBody, businessIntegrationValue, postAppWebhook, postSignedRequest, signSignedRequest, signedRequestPayload, verifySubscription } from './meta-simulator-callbacks.js'
 import type { CallbackAnswer, SignedRequestFields } from './meta-simulator-callbacks.js'
-import type { Failure, MetaSimulatorOptions, RecordedCall, SimulatedEndpoint, SimulatedGrant } from './meta-simulator-types.js'
+import type { DialogMisanswer, Failure, MetaSimulatorOptions, RecordedCall, SimulatedEndpoint, SimulatedGrant } from './meta-simulator-types.js'
 
-export type { Failure, GraphErrorSpec, MetaSimulatorOptions, RecordedCall, SimulatedEndpoint, SimulatedGrant } from './meta-simulator-types.js'
+export type { DialogMisanswer, Failure, GraphErrorSpec, MetaSimulatorOptions, RecordedCall, SimulatedEndpoint, SimulatedGrant } from './meta-simulator-types.js'
 
 /** the app callbacks Meta makes to the app's own endpoints */
 export type AppCallback = 'deauthorize' | 'data_deletion' | 'business_integration_uninstall'
@@ -46,8 +44,7 @@ export class MetaSimulator {
   private readonly store: SimulatorStore
   private readonly failures: FailurePlan
   private readonly sleepers = new Set<() => void>()
-  private readonly dialogConfigs: Record<string, DialogConfig>
-  private readonly beforeApproval: MetaSimulatorOptions['beforeApproval']
+  private readonly dialogs: DialogEndpoints
   private readonly app: FastifyInstance
   private origin: string | undefined
 
@@ -59,9 +56,14 @@ export class MetaSimulator {
     this.latencyMs = opts.latencyMs ?? 0
     this.nowMs = opts.now ?? Date.now
     this.failures = new FailurePlan(this.nowMs)
-    this.store = new SimulatorStore(this.appId, () => Math.floor(this.nowMs() / 1000))
-    this.dialogConfigs = opts.dialogConfigs ?? {}
-    this.beforeApproval = opts.beforeApproval
+    this.store = new SimulatorStore(this.appId, () => this.nowMs(), opts.codeLifetimeMs)
+    this.dialogs = new DialogEndpoints({
+      appId: this.appId,
+      dialogConfigs: opts.dialogConfigs ?? {},
+      redirectUris: opts.redirectUris ?? [],
+      beforeApproval: opts.beforeApproval,
+      issueCode: (grant, redirectUri) => this.store.issueCode(grant, redirectUri)
+    })
     this.app = this.buildServer()
   }
 
@@ -107,13 +109,23 @@ export class MetaSimulator {
     return this.store.issueCode(grant, redirectUri)
   }
 
+  /** adds to the app's Valid OAuth Redirect URIs: once any is registered, the dialog takes only those */
+  registerRedirectUri (uri: string): void {
+    this.dialogs.registerRedirectUri(uri)
+  }
+
   approve (dialogUrl: string, grant: SimulatedGrant): string {
-    const request = parseDialogUrl(dialogUrl, this.appId)
+    const request = this.dialogs.parse(dialogUrl)
     return approvalUrl(request, this.store.issueCode(grant, request.redirectUri))
   }
 
   deny (dialogUrl: string): string {
-    return denialUrl(parseDialogUrl(dialogUrl, this.appId))
+    return denialUrl(this.dialogs.parse(dialogUrl))
+  }
+
+  /** the redirect back without a code: `app_not_setup` (error_code 1349126 alone), `no_code` (the state alone), `login_error` */
+  misanswer (dialogUrl: string, kind: DialogMisanswer): string {
+    return misanswerUrl(this.dialogs.parse(dialogUrl), kind)
   }
 
   tokenInfo (accessToken: string): { grant: SimulatedGrant, longLived: boolean } | undefined {
@@ -157,9 +169,9 @@ export class MetaSimulator {
   private routes (): Route[] {
     const fixed = (endpoint: SimulatedEndpoint | 'other') => () => endpoint
     return [
-      { method: 'GET', path: DIALOG_PATH, endpoint: fixed('dialog'), handle: (req) => this.dialog(req) },
-      { method: 'GET', path: new RegExp(`^${ASSETS_PATH}$`), endpoint: fixed('dialog'), handle: (req) => this.dialog(req, 'assets') },
-      { method: 'GET', path: new RegExp(`^${DECIDE_PATH}$`), endpoint: fixed('other'), handle: (req) => this.decide(req) },
+      { method: 'GET', path: DIALOG_PATH, endpoint: fixed('dialog'), handle: (req) => this.dialogs.page(req, 'continue') },
+      { method: 'GET', path: new RegExp(`^${ASSETS_PATH}$`), endpoint: fixed('dialog'), handle: (req) => this.dialogs.page(req, 'assets') },
+      { method: 'GET', path: new RegExp(`^${DECIDE_PATH}$`), endpoint: fixed('other'), handle: (req) => this.dialogs.decide(req) },
       {
         method: 'GET',
         path: new RegExp(`^${VERSION}/oauth/access_token$`),
@@ -167,7 +179,7 @@ export class MetaSimulator {
         endpoint: (req) => req.query['grant_type'] === 'fb_exchange_token' ? 'long_lived' : 'exchange',
         handle: (req) => req.query['grant_type'] === 'fb_exchange_token'
           ? exchangeLongLived(req, this.context())
-          : exchangeCode(req, this.context())
+          : this.store.expiredCode(req.query, this.appSecret) ?? exchangeCode(req, this.context())
       },
       { method: 'GET', path: new RegExp(`^${VERSION}/debug_token$`), endpoint: fixed('debug_token'), handle: (req) => debugToken(req, this.context()) },
       { method: 'GET', path: new RegExp(`^${VERSION}/me$`), endpoint: fixed('me'), handle: (req) => me(req, this.context()) },
@@ -180,42 +192,6 @@ export class MetaSimulator {
         handle: (req, match) => connectAsset(req, this.context(), decodeURIComponent(match[1] ?? ''))
       }
     ]
-  }
-
-  /** a configuration the simulator was not told about asks for what flow 1 asks */
-  private dialogConfig (params: URLSearchParams): DialogConfig {
-    return this.dialogConfigs[params.get('config_id') ?? ''] ?? DEFAULT_DIALOG_CONFIG
-  }
-
-  private dialog (req: SimRequest, step: 'continue' | 'assets' = 'continue'): SimResponse {
-    const params = new URLSearchParams(req.query)
-    const search = params.toString()
-    try {
-      checkDialogParams(params, this.appId)
-    } catch (err) {
-      return html(400, dialogErrorPage(params, (err as Error).message))
-    }
-    const render = step === 'continue' ? continueAsPage : assetsPage
-    return html(200, render(params, search, this.dialogConfig(params), DECIDE_PATH))
-  }
-
-  private decide (req: SimRequest): SimResponse {
-    const params = new URLSearchParams(req.query)
-    const decision = params.get('decision')
-    params.delete('decision')
-    let request
-    try {
-      request = checkDialogParams(params, this.appId)
-    } catch (err) {
-      return html(400, dialogErrorPage(params, (err as Error).message))
-    }
-    if (decision === 'deny') return redirect(denialUrl(request))
-    const selected = grantFromSelection(req.query, this.dialogConfig(params))
-    const grant = this.beforeApproval ? this.beforeApproval(selected, params.get('config_id') ?? '') : selected
-    if (grant === 'login_error') {
-      return redirect(withQuery(request.redirectUri, `error=server_error&error_reason=sandbox&error_description=Simulated+Meta+error&state=${encodeURIComponent(request.state)}`))
-    }
-    return redirect(approvalUrl(request, this.store.issueCode(grant, request.redirectUri)))
   }
 
   private buildServer (): FastifyInstance {

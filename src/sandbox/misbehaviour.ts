@@ -1,6 +1,6 @@
 // What the sandbox can make the simulated Meta do wrong on the next login, so a person can watch the
 // service handle it: each choice applies once, to the next approval on the dialog, then resets.
-import type { MetaSimulator, SimulatedGrant } from './meta-simulator.js'
+import type { DialogMisanswer, MetaSimulator, SimulatedGrant } from './meta-simulator.js'
 
 export const MISBEHAVIOURS = {
   none: 'Nothing: Meta behaves',
@@ -9,7 +9,9 @@ export const MISBEHAVIOURS = {
   meta_5xx_once: 'Meta answers debug_token with a 500 once (retried, then completed)',
   meta_5xx: 'Meta answers debug_token with 500s until the retries run out (upstream_unavailable)',
   rate_limited: 'Meta answers /me with rate-limit error #4 until the retries run out (upstream_unavailable)',
-  login_error: 'Meta ends the login with an error instead of a code (login_error)'
+  login_error: 'Meta ends the login with an error instead of a code (login_error)',
+  app_not_setup: 'Meta answers "App Not Setup": error_code 1349126 and its message, without error (login_error)',
+  empty_redirect: 'Meta sends the browser back with the state only: no code, no error (login_error, no_code)'
 } as const
 
 export type Misbehaviour = keyof typeof MISBEHAVIOURS
@@ -29,7 +31,7 @@ export class MisbehaviourSwitch {
   set (value: Misbehaviour): void { this.#next = value }
 
   /** the simulator's beforeApproval hook */
-  apply = (grant: SimulatedGrant): SimulatedGrant | 'login_error' => {
+  apply = (grant: SimulatedGrant): SimulatedGrant | DialogMisanswer => {
     const mode = this.#next
     this.#next = 'none'
     switch (mode) {
@@ -39,6 +41,8 @@ export class MisbehaviourSwitch {
       case 'meta_5xx': this.failNext('debug_token', { status: 500 }, 3); return grant
       case 'rate_limited': this.failNext('me', { status: 400, graphError: { code: 4, message: '(#4) Application request limit reached', is_transient: true } }, 3); return grant
       case 'login_error': return 'login_error'
+      case 'app_not_setup': return 'app_not_setup'
+      case 'empty_redirect': return 'no_code'
       default: return grant
     }
   }

@@ -110,6 +110,8 @@ function eventTable (event: Received): string {
   } else {
     const error = (d.error ?? {}) as Record<string, unknown>
     rows.push(['error', `<code>${escapeHtml(String(error.code))}</code> ${escapeHtml(String(error.message ?? ''))}`])
+    // what Meta sent back, e.g. error_code 1349126 and its message, or error no_code
+    if (error.meta !== undefined) rows.push(['what Meta said', code(error.meta)])
   }
   return `<table>${rows.map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${v}</td></tr>`).join('')}</table>`
 }

@@ -34,9 +34,9 @@ export interface Sandbox {
 /** a made-up configuration ID per flow, in the flows' order */
 const CONFIG_IDS = Object.fromEntries(FLOW_LIST.map((flow, i) => [flow.name, String(900000000000001 + i)])) as Record<FlowName, string>
 
-/** each configuration asks the dialog for what its flow needs, under the flow's title */
-function dialogConfigs (): Record<string, DialogConfig> {
-  return Object.fromEntries(FLOW_LIST.map((flow) => [CONFIG_IDS[flow.name], {
+/** each configuration asks the dialog for what its flow needs, under the flow's title (the tests' Meta too) */
+export function dialogConfigs (configIds: Record<FlowName, string>): Record<string, DialogConfig> {
+  return Object.fromEntries(FLOW_LIST.map((flow) => [configIds[flow.name], {
     label: flow.words.title,
     kind: flow.tokenType,
     scopes: [...flow.requiredScopes],
@@ -71,7 +71,7 @@ export async function startSandbox (options: SandboxOptions = {}): Promise<Sandb
     appSecret,
     host: '127.0.0.1',
     port: options.port === 0 ? 0 : port + 1,
-    dialogConfigs: dialogConfigs(),
+    dialogConfigs: dialogConfigs(CONFIG_IDS),
     beforeApproval: misbehaviour.apply
   })
   await meta.start()
@@ -113,6 +113,8 @@ export async function startSandbox (options: SandboxOptions = {}): Promise<Sandb
     LOG_LEVEL: options.logLevel ?? 'warn',
     REDIS_URL: options.redisUrl
   })
+  // as in the App Dashboard: the service's redirect URI is the app's one Valid OAuth Redirect URI
+  meta.registerRedirectUri(config.redirectUri)
   const service = await buildApp(config, { pageNotice: SANDBOX_NOTICE, redisKeyPrefix: `mo-sandbox:${process.pid}:` })
   await service.listen({ port, host })
   inspector.setService(`http://${host}:${port}`)

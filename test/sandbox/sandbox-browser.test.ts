@@ -114,25 +114,40 @@ t.test('Cancel on the dialog: the platform hears user_denied', async (t) => {
   t.match(webhook.error, /^user_denied/)
 })
 
-t.test('A problem chosen on the sandbox page: one permission too few', async (t) => {
-  const page = await env.browser.newPage()
-  t.teardown(() => page.close())
+/** chooses a problem on the start page, then a login of `flow` clicked through to the partner's result page */
+async function loginWithProblem (t: Test, page: Page, mode: string, shown: RegExp, flow: string, name: string) {
   await page.goto(env.sandbox.url)
-  await page.selectOption('#mode', 'missing_permission')
+  await page.selectOption('#mode', mode)
   await page.click('#apply')
   await page.waitForSelector('#next-mode')
-  t.match(await page.locator('#next-mode').innerText(), /one permission too few/)
-  await shot(page, 'misbehave-1-chosen')
-  await page.click('#start-business_portfolio')
+  t.match(await page.locator('#next-mode').innerText(), shown)
+  await shot(page, `${name}-1-chosen`)
+  await page.click(`#start-${flow}`)
   await page.click('#continue')
   await page.click('#save')
   await page.waitForURL(/\/result\?/)
-  const { outcome, webhook } = await resultWithWebhook(page)
-  await shot(page, 'misbehave-2-result')
+  const result = await resultWithWebhook(page)
+  await shot(page, `${name}-2-result`)
+  return result
+}
+
+t.test('A problem chosen on the sandbox page: one permission too few', async (t) => {
+  const page = await env.browser.newPage()
+  t.teardown(() => page.close())
+  const { outcome, webhook } = await loginWithProblem(t, page, 'missing_permission', /one permission too few/, 'business_portfolio', 'misbehave')
   t.match(outcome, /failed: missing_permissions/)
   t.match(webhook.error, /paid_marketing_messages/)
   await page.goto(env.sandbox.url)
   t.match(await page.locator('#next-mode').innerText(), /Nothing/, 'applied once, then reset')
+})
+
+t.test('A problem chosen on the sandbox page: Meta answers "App Not Setup" instead of a code', async (t) => {
+  const page = await env.browser.newPage()
+  t.teardown(() => page.close())
+  const { outcome, webhook } = await loginWithProblem(t, page, 'app_not_setup', /App Not Setup/, 'partner_billing', 'app-not-setup')
+  t.match(outcome, /failed: login_error/)
+  t.equal(webhook.type, 'onboarding.failed')
+  t.match(webhook['what Meta said'], /"error_code":"1349126","error_message":"App Not Setup: The developers of this app/)
 })
 
 t.test('Meta\'s app callbacks from the start page: a data deletion request, marked done, and its status page', async (t) => {

@@ -106,3 +106,34 @@ t.test('the uninstall button names the business of the latest completed onboardi
   t.match(page, `<th scope="row">business ID</th><td><code>${business}</code></td></tr><tr><th scope="row">sessions</th><td><code>${session.id}</code></td>`)
   t.match(page, `&quot;business_manager_id&quot;:&quot;${business}&quot;`, 'the value as Meta sends it')
 })
+
+t.test('the start page\'s "App Not Setup" and "empty redirect" fail the next login visibly: result page and webhook', async (t) => {
+  const sandbox = await startSandbox({ port: 0, logLevel: 'silent' })
+  t.teardown(() => sandbox.close())
+  const start = await (await fetch(sandbox.url)).text()
+  for (const mode of ['app_not_setup', 'empty_redirect']) t.match(start, `<option value="${mode}"`)
+  const cases: Array<[string, RegExp]> = [['app_not_setup', /error_code&quot;:&quot;1349126&quot;,&quot;error_message&quot;:&quot;App Not Setup: /], ['empty_redirect', /&quot;error&quot;:&quot;no_code&quot;/]]
+  for (const [mode, said] of cases) {
+    t.equal((await fetch(new URL(`/misbehave?mode=${mode}`, sandbox.url), { redirect: 'manual' })).status, 303)
+    const login = await fetch(new URL('/start?flow=business_portfolio', sandbox.url), { redirect: 'manual' })
+    const dialog = await fetch(login.headers.get('location')!, { redirect: 'manual' })
+    const cookie = dialog.headers.get('set-cookie')!.split(';')[0]!
+    // the admin clicks through the dialog and saves: the decision link with the dialog's query
+    const query = new URL(dialog.headers.get('location')!).searchParams
+    const decided = await fetch(`${sandbox.meta.url}/__sim/dialog/decide?decision=approve&${query}`, { redirect: 'manual' })
+    const back = new URL(decided.headers.get('location')!)
+    t.equal(back.searchParams.get('code'), null, `${mode}: Meta sent no code`)
+    const callback = await fetch(back, { headers: { cookie }, redirect: 'manual' })
+    t.equal(callback.status, 303)
+    const result = new URL(callback.headers.get('location')!)
+    t.equal(result.searchParams.get('error'), 'login_error', `${mode}: the partner's page hears login_error`)
+    let page = ''
+    for (let i = 0; i < 100 && !page.includes('what Meta said'); i++) {
+      page = await (await fetch(result)).text()
+      if (!page.includes('what Meta said')) await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    t.match(page, /onboarding\.failed/)
+    t.match(page, said, `${mode}: the webhook says what Meta sent`)
+  }
+  t.match(await (await fetch(sandbox.url)).text(), /Next login: <strong id="next-mode">Nothing/, 'applied once each, then reset')
+})

@@ -1,32 +1,40 @@
-// Guessing: a run of forged states against /oauth/callback meets the per-IP rate limit long before it
-// could matter, without a single call to Meta; API keys are compared in constant time.
+// Guessing: a run of forged states against /oauth/callback meets the per-IP limit of refusals long before it
+// could matter, without a single call to Meta, while a real login from the same address still goes through;
+// API keys are compared in constant time.
 import t from 'tap'
 import { randomBytes } from 'node:crypto'
 import { keyMatcher } from '../../src/http/plugins/api-auth.js'
-import { Browser, build, createSession } from '../helper.js'
+import { Browser, build, createSession, GRANTS } from '../helper.js'
 
-t.test('a brute force of states hits the rate limit; the admin on another address is not affected', async (t) => {
-  const h = await build(t) // the default limit: 120 per minute per client IP
+const GUESSER = '203.0.113.9'
+
+t.test('a brute force of states hits the limit of refusals; the admin behind the same address is not affected', async (t) => {
+  const h = await build(t) // the default limit: 120 refusals per minute per client IP
   const session = await createSession(h, { flow: 'business_portfolio' })
-  const admin = new Browser(h.app)
+  const admin = new Browser(h.app, GUESSER)
   const login = await admin.get(session.login_url)
   const statuses: number[] = []
   let retryAfter = ''
   for (let i = 0; i < 200; i++) {
     const res = await h.app.inject({
       url: `/oauth/callback?code=AQ${randomBytes(8).toString('hex')}&state=${randomBytes(32).toString('base64url')}`,
-      remoteAddress: '203.0.113.9'
+      remoteAddress: GUESSER
     })
     statuses.push(res.statusCode)
     if (res.statusCode === 429) retryAfter = String(res.headers['retry-after'])
   }
   t.equal(statuses.filter((s) => s === 400).length, 120, '120 guesses answered (all wrong)')
   t.equal(statuses.filter((s) => s === 429).length, 80, 'then only 429s')
+  t.same(statuses.slice(120), Array(80).fill(429), 'none answered otherwise once over the limit')
   t.ok(Number(retryAfter) > 0 && Number(retryAfter) <= 60, `Retry-After ${retryAfter}`)
   t.equal(h.sim.callsTo('exchange').length, 0, 'no guess reached Meta')
-  // 2^256 states: 120 guesses a minute will not find one; the admin's own login goes through
-  const done = await admin.get(h.sim.approve(login.headers.location as string, { kind: 'system_user', scopes: ['ads_management', 'pages_messaging', 'paid_marketing_messages'], pageIds: ['1'], adAccountIds: ['2'] }))
+  // 2^256 states: 120 guesses a minute will not find one; the admin's own login, from the very address that is
+  // over the limit, goes through, since a request that succeeds is never refused
+  const done = await admin.get(h.sim.approve(login.headers.location as string, GRANTS.business_portfolio))
   t.equal(done.statusCode, 200)
+  t.equal(h.sim.callsTo('exchange').length, 1, 'only the real code was exchanged')
+  // and a guess that arrives on the heels of that login is still limited
+  t.equal((await h.app.inject({ url: `/oauth/callback?state=${randomBytes(32).toString('base64url')}`, remoteAddress: GUESSER })).statusCode, 429)
 })
 
 t.test('API keys: every configured key is compared, in full, whatever is presented', async (t) => {

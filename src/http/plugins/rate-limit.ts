@@ -1,6 +1,7 @@
-// @fastify/rate-limit as an explicit onRequest hook of one route group, so it runs before authentication
-// (a brute force of API keys is limited too) and all routes of the group share one counter per client.
-// Redis-backed when Redis is used, so every instance counts together.
+// The partner API's limit: @fastify/rate-limit as an explicit onRequest hook of the API's route group, so it
+// counts every request before authentication (a brute force of API keys is limited too) and all routes of the
+// group share one counter per key. Redis-backed when Redis is used, so every instance counts together. The pages
+// a person opens count only what they refuse instead: refusal-limit.ts.
 import { createHash } from 'node:crypto'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyRequest } from 'fastify'
@@ -22,6 +23,12 @@ export const apiKeyBucket = (request: FastifyRequest): string => {
   return typeof header === 'string' ? createHash('sha256').update(header).digest('base64url').slice(0, 22) : `ip:${request.ip}`
 }
 
+/** the answer past a limit, with the seconds until its window ends (at least 1) */
+export const rateLimited = (resetInMs: number): ProblemError => {
+  const seconds = Math.max(1, Math.ceil(resetInMs / 1000))
+  return new ProblemError('rate_limited', `Too many requests; try again in ${seconds} s`, { headers: { 'retry-after': String(seconds) } })
+}
+
 /** registered inside a route scope: `perMinute` 0 turns the limit off */
 export default fp<RateLimitOptions>(async function scopeRateLimit (app, options) {
   if (options.perMinute === 0) return
@@ -36,8 +43,6 @@ export default fp<RateLimitOptions>(async function scopeRateLimit (app, options)
     max: options.perMinute,
     timeWindow: 60_000,
     keyGenerator: options.key,
-    errorResponseBuilder: (_request, context) => new ProblemError('rate_limited',
-      `Too many requests; try again in ${Math.ceil(context.ttl / 1000)} s`,
-      { headers: { 'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))) } })
+    errorResponseBuilder: (_request, context) => rateLimited(context.ttl)
   }))
 }, { name: 'rate-limit' })

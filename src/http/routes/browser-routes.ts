@@ -28,7 +28,9 @@ const callbackQuery = z.object({
   error: z.string().max(256, 'is too long').optional(),
   error_reason: z.string().max(256, 'is too long').optional(),
   error_description: z.string().max(1024, 'is too long').optional(),
-  error_code: z.string().max(32, 'is too long').optional()
+  error_code: z.string().max(32, 'is too long').optional(),
+  // kept cut to 512 characters; a longer message is still Meta's answer, not a reason to refuse it
+  error_message: z.string().max(4096, 'is too long').optional()
 })
 
 type Outcome = 'completed' | 'failed' | 'processing'
@@ -83,16 +85,14 @@ export const browserRoutes: FastifyPluginAsyncZod<BrowserRoutesOptions> = async 
     config: { html: true },
     schema: { querystring: callbackQuery }
   }, async (request, reply) => {
-    const query = request.query
-    if (!query.code && !query.error) {
-      throw new ProblemError('invalid_request', 'Meta did not send a result to this page. Start again from the platform that sent you here.')
-    }
-    const session = await onboarding.redeemState(query.state, browserNonce(request))
+    const { code, state, ...denial } = request.query
+    // the state is checked whatever else came back: a redirect with neither a code nor an error still fails its
+    // session (no_code), and only the browser the state was given to can make it fail
+    const session = await onboarding.redeemState(state, browserNonce(request))
     request.sessionId = session.id
-    // with both a code and an error, the error wins
-    const decided = await onboarding.complete(session, query.error
-      ? { denial: { error: query.error, error_reason: query.error_reason, error_description: query.error_description, error_code: query.error_code } }
-      : { code: query.code!, redirectUri }, request.id)
+    // `error`, then `error_code`, then `code`: a code beside an error is never exchanged
+    const answer = code && !denial.error && !denial.error_code ? { code, redirectUri } : { denial }
+    const decided = await onboarding.complete(session, answer, request.id)
     return sendOutcome(reply, decided, request.server.pageNotice)
   })
 }
@@ -105,5 +105,9 @@ function sendOutcome (reply: FastifyReply, session: SessionRecord, notice: strin
     return reply.redirect(returnUrlWithOutcome(session.return_url, outcome), 303)
   }
   const page = OUTCOME_PAGES[status]
-  return reply.type('text/html; charset=utf-8').send(htmlPage(page.title, [page.text], session.error?.code, notice))
+  // Meta's own words for an app set-up problem (error_code without error) tell the admin what to ask for;
+  // htmlPage escapes them
+  const said = session.error?.meta?.error_message
+  const paragraphs = typeof said === 'string' ? [page.text, `Meta said: ${said}`] : [page.text]
+  return reply.type('text/html; charset=utf-8').send(htmlPage(page.title, paragraphs, session.error?.code, notice))
 }
