@@ -9,8 +9,8 @@ import type { Failure, SimulatedEndpoint } from './meta-simulator-types.js'
  * with its usage header saying when access comes back, in minutes, as Meta writes it.
  */
 export function throttledAnswer (untilMs: number, nowMs: number): Failure {
-  // whole minutes, as Meta writes them: a window that ends within the minute says 0
-  const minutes = Math.floor((untilMs - nowMs) / 60_000)
+  // whole minutes, as Meta writes them: a window that ends within half a minute says 0
+  const minutes = Math.round((untilMs - nowMs) / 60_000)
   return {
     status: 400,
     graphError: { code: 80004, message: 'There have been too many calls to this ad-account. Wait a bit and try again.', is_transient: true },

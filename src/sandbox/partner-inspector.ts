@@ -217,7 +217,9 @@ export function buildInspector (options: InspectorOptions): { app: FastifyInstan
     const event = received.find((e) => e.data.session_id === sessionId)
     const outcome = status === 'completed'
       ? '<p class="ok">The onboarding completed.</p>'
-      : `<p class="bad">The onboarding failed: <code>${escapeHtml(error ?? 'unknown')}</code></p>`
+      : status === 'processing'
+        ? '<p id="processing">The service is finishing the onboarding: Meta is slow or throttles, the token is kept, and the outcome comes as a webhook below.</p>'
+        : `<p class="bad">The onboarding failed: <code>${escapeHtml(error ?? 'unknown')}</code></p>`
     const webhook = event ? eventTable(event) : '<p>Waiting for the webhook… (this page refreshes)</p>'
     return reply.type('text/html; charset=utf-8').send(html('Back on the partner platform',
       `<section>${outcome}<p>Session <code>${escapeHtml(sessionId)}</code></p></section><section id="webhook"><h2>The webhook the platform received</h2>${webhook}</section><p><a class="button" href="/">Start another</a></p>`, !event))

@@ -65,7 +65,7 @@ export async function startSandbox (options: SandboxOptions = {}): Promise<Sandb
   const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`
   const verifyToken = randomBytes(16).toString('hex')
 
-  const misbehaviour: MisbehaviourSwitch = new MisbehaviourSwitch((...args) => meta.failNext(...args))
+  const misbehaviour: MisbehaviourSwitch = new MisbehaviourSwitch((...args) => meta.failNext(...args), (...args) => meta.throttle(...args))
   const meta = new MetaSimulator({
     appId,
     appSecret,
@@ -105,6 +105,8 @@ export async function startSandbox (options: SandboxOptions = {}): Promise<Sandb
     WEBHOOK_URL: `${inspectorOrigin}/hooks`,
     WEBHOOK_SECRET: webhookSecret,
     WEBHOOK_RETRY_SCHEDULE: '1s,5s,30s',
+    // short enough to watch a processing session finish
+    ONBOARDING_RETRY_SCHEDULE: '15s,30s,1m,2m',
     PARTNER_API_KEYS: apiKey,
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     COOKIE_SECRET: randomBytes(32).toString('hex'),

@@ -54,14 +54,14 @@ t.test('throttled /me: processing, then completed, one exchange, no call while t
 
 t.test("Meta's estimate is waited when longer than the schedule", async (t) => {
   const h = await build(t, { env: { ONBOARDING_RETRY_SCHEDULE: '50ms' } })
-  // the simulator's usage header says 1 minute (whole minutes, rounded down)
-  h.sim.throttle('debug_token', 90_000)
+  // the simulator's usage header says 2 minutes (whole minutes)
+  h.sim.throttle('debug_token', 100_000)
   const before = Date.now()
   const { status, view: session } = await submit(h)
   t.equal(status, 202, '/code answers 202 with the session processing')
   t.equal(session.status, 'processing')
   const wait = Date.parse(session.processing.next_attempt_at) - before
-  t.ok(wait >= 59_000 && wait <= 65_000, `the next attempt in ${Math.round(wait / 1000)} s, not 50 ms`)
+  t.ok(wait >= 119_000 && wait <= 125_000, `the next attempt in ${Math.round(wait / 1000)} s, not 50 ms`)
   t.equal(h.sim.callsTo('debug_token').length, 1)
 })
 
@@ -90,7 +90,8 @@ t.test('a 5xx outlasting the in-request retries, on the callback and on /code, t
 
 t.test('the schedule runs out: upstream_unavailable with Meta\'s last error', async (t) => {
   const h = await build(t, { env: { ONBOARDING_RETRY_SCHEDULE: '100ms,100ms' } })
-  h.sim.throttle('me', 60_000)
+  // throttled on every attempt, without an estimate of how long
+  h.sim.failNext('me', { status: 400, graphError: { code: 80004, message: 'There have been too many calls to this ad-account.' } }, 10)
   const { status, view: session } = await submit(h, 'partner_billing')
   t.equal(status, 202)
   const [event] = await outcomeOf(t, h, session.id)

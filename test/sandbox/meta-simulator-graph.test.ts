@@ -70,7 +70,7 @@ t.test('/me/accounts is refused to a token without pages_show_list, as Meta does
 
 t.test('a throttled endpoint refuses every call until its window has passed, and says how long', async (t) => {
   const token = await tokenFor(flow1)
-  sim.throttle('me', 150_000)
+  sim.throttle('me', 120_000)
   for (let i = 0; i < 3; i++) {
     const res: Answer = await call(`/${V}/me`, { fields: 'id', access_token: token, ...proof(token) })
     t.equal(res.status, 400)

@@ -107,6 +107,34 @@ t.test('the uninstall button names the business of the latest completed onboardi
   t.match(page, `&quot;business_manager_id&quot;:&quot;${business}&quot;`, 'the value as Meta sends it')
 })
 
+/** a flow 1 login from the start page with `mode` switched on, the admin approving on the dialog: Meta's redirect back and the service's answer */
+async function loginWith (sandbox: Awaited<ReturnType<typeof startSandbox>>, mode: string) {
+  await fetch(new URL(`/misbehave?mode=${mode}`, sandbox.url), { redirect: 'manual' })
+  const login = await fetch(new URL('/start?flow=business_portfolio', sandbox.url), { redirect: 'manual' })
+  const dialog = await fetch(login.headers.get('location')!, { redirect: 'manual' })
+  const cookie = dialog.headers.get('set-cookie')!.split(';')[0]!
+  // the admin clicks through the dialog and saves: the decision link with the dialog's query
+  const query = new URL(dialog.headers.get('location')!).searchParams
+  const decided = await fetch(`${sandbox.meta.url}/__sim/dialog/decide?decision=approve&${query}`, { redirect: 'manual' })
+  const back = new URL(decided.headers.get('location')!)
+  return { back, callback: await fetch(back, { headers: { cookie }, redirect: 'manual' }) }
+}
+
+t.test('the start page\'s "throttled" makes the next login processing: the partner\'s page says so, the session waits for Meta\'s estimate', async (t) => {
+  const sandbox = await startSandbox({ port: 0, logLevel: 'silent' })
+  t.teardown(() => sandbox.close())
+  const { callback } = await loginWith(sandbox, 'throttled')
+  const result = new URL(callback.headers.get('location')!)
+  t.equal(result.searchParams.get('status'), 'processing')
+  t.match(await (await fetch(result)).text(), /id="processing"/)
+  const api = { authorization: `Bearer ${sandbox.config.partnerApiKeys[0]}` }
+  const session = await (await fetch(`${sandbox.config.publicBaseUrl}/v1/sessions/${result.searchParams.get('session_id')}`, { headers: api })).json() as any
+  t.equal(session.status, 'processing')
+  t.equal(session.processing.last_error.meta.code, 80004, 'a business use case limit')
+  const wait = Date.parse(session.processing.next_attempt_at) - Date.now()
+  t.ok(wait > 15_000, `the next attempt waits Meta's estimate (${Math.round(wait / 1000)} s), not the schedule's 15 s`)
+})
+
 t.test('the start page\'s "App Not Setup" and "empty redirect" fail the next login visibly: result page and webhook', async (t) => {
   const sandbox = await startSandbox({ port: 0, logLevel: 'silent' })
   t.teardown(() => sandbox.close())
@@ -114,16 +142,8 @@ t.test('the start page\'s "App Not Setup" and "empty redirect" fail the next log
   for (const mode of ['app_not_setup', 'empty_redirect']) t.match(start, `<option value="${mode}"`)
   const cases: Array<[string, RegExp]> = [['app_not_setup', /error_code&quot;:&quot;1349126&quot;,&quot;error_message&quot;:&quot;App Not Setup: /], ['empty_redirect', /&quot;error&quot;:&quot;no_code&quot;/]]
   for (const [mode, said] of cases) {
-    t.equal((await fetch(new URL(`/misbehave?mode=${mode}`, sandbox.url), { redirect: 'manual' })).status, 303)
-    const login = await fetch(new URL('/start?flow=business_portfolio', sandbox.url), { redirect: 'manual' })
-    const dialog = await fetch(login.headers.get('location')!, { redirect: 'manual' })
-    const cookie = dialog.headers.get('set-cookie')!.split(';')[0]!
-    // the admin clicks through the dialog and saves: the decision link with the dialog's query
-    const query = new URL(dialog.headers.get('location')!).searchParams
-    const decided = await fetch(`${sandbox.meta.url}/__sim/dialog/decide?decision=approve&${query}`, { redirect: 'manual' })
-    const back = new URL(decided.headers.get('location')!)
+    const { back, callback } = await loginWith(sandbox, mode)
     t.equal(back.searchParams.get('code'), null, `${mode}: Meta sent no code`)
-    const callback = await fetch(back, { headers: { cookie }, redirect: 'manual' })
     t.equal(callback.status, 303)
     const result = new URL(callback.headers.get('location')!)
     t.equal(result.searchParams.get('error'), 'login_error', `${mode}: the partner's page hears login_error`)
