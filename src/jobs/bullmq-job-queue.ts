@@ -30,6 +30,7 @@ export class BullJobQueue implements JobQueue {
   readonly #worker: Worker<JobData>
   /** the worker's connection and those BullMQ duplicates from it: all disconnected on close, whatever happens */
   readonly #connections: Redis[] = []
+  #closed = false
 
   constructor (private readonly o: BullJobQueueOptions) {
     this.#queue = new Queue<JobData>(o.name, {
@@ -72,6 +73,8 @@ export class BullJobQueue implements JobQueue {
   #track (client: Redis): Redis {
     client.on('error', () => {}) // reported through the worker's own 'error' event
     this.#connections.push(client)
+    // a worker still closing may open one more connection: once closed, nothing may keep reconnecting
+    if (this.#closed) client.disconnect()
     return client
   }
 
@@ -100,6 +103,7 @@ export class BullJobQueue implements JobQueue {
     // would wait for a connection that is not coming back, so without Redis the worker closes at once.
     const connected = this.#connections[0]!.status === 'ready'
     await settleWithin(this.#worker.close(!connected), connected ? timeoutMs : 1000)
+    this.#closed = true
     for (const client of this.#connections) client.disconnect()
     await settleWithin(this.#queue.close(), 1000)
   }
