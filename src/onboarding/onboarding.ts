@@ -31,7 +31,7 @@ export interface OnboardingDeps {
 /**
  * What Meta put on the redirect instead of a code: `error` (the admin cancelled or Meta refused), or only
  * `error_code` and `error_message` (the app's set-up, e.g. 1349126 "App Not Setup" or 901 an app in development
- * mode: meta-api-facts §10, seen in passport-oauth issue 16 and ServiceStack PR 917), or nothing at all (a
+ * mode: docs/meta.md, seen in passport-oauth issue 16 and ServiceStack PR 917), or nothing at all (a
  * configuration whose dialog answered with a token in the URL fragment, which no server sees).
  */
 export interface LoginDenial {

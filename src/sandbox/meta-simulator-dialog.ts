@@ -47,7 +47,7 @@ export function checkDialogParams (params: URLSearchParams, rules: DialogRules):
   }
   // Strict Mode, required for all apps: "The full URI must be an exact match, including all parameters, with the
   // exception of the optional state parameter" (https://developers.facebook.com/documentation/facebook-login/security).
-  // The wording of the refusal is the one third-party code quotes (meta-api-facts §2, "bad redirect at dialog").
+  // The wording of the refusal is the one third-party code quotes (docs/meta.md).
   if (rules.redirectUris.size > 0 && !rules.redirectUris.has(redirectUri)) {
     throw new Error(`Invalid redirect_uri: Given URL is not allowed by the Application configuration. (${redirectUri} is not one of the app's Valid OAuth Redirect URIs, byte for byte)`)
   }
@@ -87,16 +87,16 @@ export function denialUrl (request: DialogRequest): string {
 
 // Meta's own words, as public reports quote the dialog's page (github.com/puneetkay/Facebook-PHP-CodeIgniter/issues/2,
 // github.com/nate-strauser/wework/issues/11); the redirect with error_code 1349126 and no `error` is in
-// ServiceStack PR 917 (meta-api-facts §10).
+// ServiceStack PR 917 (docs/meta.md).
 export const APP_NOT_SETUP = 'App Not Setup: The developers of this app have not set up this app properly for Facebook Login.'
 
-/** the redirect back without a code: an OAuth error, an `error_code` alone (meta-api-facts §10), or the state alone */
+/** the redirect back without a code: an OAuth error, an `error_code` alone (docs/meta.md), or the state alone */
 export function misanswerUrl (request: DialogRequest, kind: DialogMisanswer): string {
   const state = new URLSearchParams({ state: request.state }).toString()
   switch (kind) {
     case 'login_error': return withQuery(request.redirectUri, `error=server_error&error_reason=sandbox&error_description=Simulated+Meta+error&${state}`)
     case 'app_not_setup': return withQuery(request.redirectUri, `${new URLSearchParams({ error_code: '1349126', error_message: APP_NOT_SETUP })}&${state}`)
-    // what the server sees of a dialog that answered with a token in the URL fragment (meta-api-facts §10)
+    // what the server sees of a dialog that answered with a token in the URL fragment (docs/meta.md)
     case 'no_code': return withQuery(request.redirectUri, state)
   }
 }

@@ -14,7 +14,7 @@ export interface CodeRecord {
   expiresAtMs: number
 }
 
-/** a code's life unless the simulator is told otherwise: meta-api-facts §10 (see codeLifetimeMs) */
+/** a code's life unless the simulator is told otherwise: docs/meta.md (see codeLifetimeMs) */
 export const CODE_LIFETIME_MS = 30_000
 
 export interface TokenRecord {
@@ -97,7 +97,7 @@ export class SimulatorStore {
   /**
    * The exchange's answer to an unused code past its life, else undefined (and the exchange goes on as usual).
    * Only for the app's own credentials: Meta checks those first. The shape is a real response pasted from the
-   * Threads OAuth endpoint, assumed the same for Facebook (UNCONFIRMED, meta-api-facts §2 "code expired").
+   * Threads OAuth endpoint, assumed the same for Facebook (UNCONFIRMED: docs/meta.md).
    */
   expiredCode (query: Record<string, string>, appSecret: string): SimResponse | undefined {
     const record = query['code'] === undefined ? undefined : this.codes.get(query['code'])

@@ -43,7 +43,7 @@ export interface MetaSimulatorOptions {
   redirectUris?: string[]
   /**
    * How long an authorization code can be exchanged, in ms. Default 30 s: Meta documents a 30-second life for
-   * Embedded Signup codes and Login for Business codes are single-use and short-lived (meta-api-facts §10,
+   * Embedded Signup codes and Login for Business codes are single-use and short-lived (docs/meta.md,
    * https://developers.facebook.com/documentation/business-messaging/whatsapp/embedded-signup/implementation).
    */
   codeLifetimeMs?: number

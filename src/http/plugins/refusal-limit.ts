@@ -4,7 +4,7 @@
 // the limit, what would have been refused is answered 429 instead; the checks still run first, so nothing a
 // refused request could not do is done for it (no Meta call). A request that succeeds never counts and is never
 // refused: admins behind one office NAT all complete their logins, and a real callback, whose code dies within
-// seconds (meta-api-facts §10), is never thrown away.
+// seconds (docs/meta.md), is never thrown away.
 //
 // @fastify/rate-limit counts in an onRequest hook, before the answer is known, so it cannot count refusals only:
 // here the scope's error handler counts, since every refusal of these routes is an error thrown by a check.
