@@ -133,11 +133,23 @@ export class MetaClient {
 
   /** Pages (`/me/accounts`) or ad accounts (`/me/adaccounts`) the token can use, following `paging.next`. */
   async listAssets (token: string, kind: 'accounts' | 'adaccounts', budget: Budget): Promise<string[]> {
-    const field = kind === 'accounts' ? 'id' : 'account_id'
+    return await this.#listIds(`me/${kind}`, kind === 'accounts' ? 'id' : 'account_id', token, budget)
+  }
+
+  /**
+   * The ad accounts assigned to a system user (`/{system-user-id}/assigned_ad_accounts`, System User reference,
+   * https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/system-user/assigned_ad_accounts): how flow 3
+   * tells that the partner's ad account is already connected when a repeated connection is refused.
+   */
+  async assignedAdAccounts (systemUserId: string, token: string, budget: Budget): Promise<string[]> {
+    return await this.#listIds(`${encodeURIComponent(systemUserId)}/assigned_ad_accounts`, 'account_id', token, budget)
+  }
+
+  async #listIds (path: string, field: 'id' | 'account_id', token: string, budget: Budget): Promise<string[]> {
     const ids: string[] = []
     let query: Record<string, string> = { fields: field, limit: '100' }
     for (let page = 0; page < MAX_PAGES; page++) {
-      const url = this.#graph(`me/${kind}`, this.#withProof(token, query))
+      const url = this.#graph(path, this.#withProof(token, query))
       const body = record(await this.#retrying('assets', budget, (t) => this.#call('assets', url, t)))
       for (const item of Array.isArray(body.data) ? body.data : []) {
         const id = idString(record(item)[field]) ?? idString(record(item).id)

@@ -75,6 +75,22 @@ async function listAssets (deps: PipelineDeps, kind: 'accounts' | 'adaccounts', 
   }
 }
 
+/**
+ * Step 4 of flow 3. A business that onboards again has the same system user, whose ad account may already be
+ * connected; Meta documents no answer for a repeated connection (docs/meta.md). So when Meta refuses it, the
+ * system user's assigned ad accounts are read: the partner's among them is the end the call was for, a success;
+ * otherwise Meta's refusal stands and the session fails visibly with it.
+ */
+async function connectPartnerAccount (deps: PipelineDeps, systemUserId: string, token: string, accountId: string, budget: Budget): Promise<void> {
+  try {
+    await deps.meta.connectAsset(systemUserId, token, accountId, budget)
+  } catch (err) {
+    if (!(err instanceof MetaCallError) || err.passing) throw err
+    const assigned = await deps.meta.assignedAdAccounts(systemUserId, token, budget).catch(() => [])
+    if (!normalizeIds(assigned).includes(normalizeIds([accountId])[0]!)) throw err
+  }
+}
+
 /** Steps 2–4. The calls that need only the token run side by side; the decisions are taken in the contract's order. */
 export async function finishOnboarding (deps: PipelineDeps, session: ChosenSession, held: HeldToken): Promise<OnboardingSuccess> {
   const flow = FLOWS[session.flow]
@@ -124,7 +140,7 @@ export async function finishOnboarding (deps: PipelineDeps, session: ChosenSessi
   if (flow.billing === 'partner') {
     const partnerAccount = config.meta.partnerAdAccountId!
     await step('asset_connection_failed', "Meta refused to connect the partner's ad account", () =>
-      meta.connectAsset(me.id!, kept.accessToken, partnerAccount, budget))
+      connectPartnerAccount(deps, me.id!, kept.accessToken, partnerAccount, budget))
     billingAdAccountId = `act_${partnerAccount}`
   }
 

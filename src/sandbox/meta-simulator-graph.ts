@@ -196,6 +196,22 @@ export function connectAsset (req: SimRequest, ctx: SimContext, systemUserId: st
   const assetId = req.form?.['asset_id']
   if (assetId === undefined || assetId === '') return graphError({ code: 100, message: MSG.assetIdRequired })
   if (!/^\d+$/.test(assetId)) return graphError({ code: 100, message: '(#100) Param asset_id must be a valid ID' })
+  // Meta documents no answer for a connection that already exists (docs/meta.md): the simulator refuses it with
+  // an error of its own, so the service's handling of a refusal is what is exercised
+  if (ctx.assetConnections.some((c) => c.systemUserId === systemUserId && c.assetId === assetId)) {
+    return graphError({ code: 100, message: '(#100) The asset is already connected to this system user (simulated; Meta\'s answer is not documented)' })
+  }
   ctx.assetConnections.push({ systemUserId, assetId })
   return json({ success: true }, 202)
+}
+
+/** `/{system-user-id}/assigned_ad_accounts` (Marketing API, System User reference): the ad accounts connected to it */
+export function assignedAdAccounts (req: SimRequest, ctx: SimContext, systemUserId: string): SimResponse {
+  const auth = authenticate(req, ctx)
+  if (isResponse(auth)) return auth
+  if (auth.grant.kind !== 'system_user' || auth.grant.userId !== systemUserId) {
+    return graphError({ code: 100, error_subcode: 33, type: 'GraphMethodException', message: `Unsupported get request. Object with ID '${systemUserId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.` })
+  }
+  const ids = ctx.assetConnections.filter((c) => c.systemUserId === systemUserId).map((c) => c.assetId)
+  return page(req, ctx, ids, (id) => ({ account_id: id, id: `act_${id}` }))
 }

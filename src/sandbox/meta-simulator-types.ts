@@ -65,6 +65,7 @@ export type SimulatedEndpoint =
   | 'accounts'
   | 'adaccounts'
   | 'asset_connections'
+  | 'assigned_ad_accounts'
   | 'dialog'
 
 export interface GraphErrorSpec {

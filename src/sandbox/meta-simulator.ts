@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { DECIDE_PATH, DIALOG_PATH, approvalUrl, denialUrl, misanswerUrl } from './meta-simulator-dialog.js'
 import { DialogEndpoints } from './meta-simulator-dialog-endpoints.js'
 import { ASSETS_PATH } from './meta-simulator-login.js'
-import { accounts, adAccounts, connectAsset, debugToken, exchangeCode, exchangeLongLived, me } from './meta-simulator-graph.js'
+import { accounts, adAccounts, assignedAdAccounts, connectAsset, debugToken, exchangeCode, exchangeLongLived, me } from './meta-simulator-graph.js'
 import type { SimContext, SimRequest } from './meta-simulator-graph.js'
 import { graphError, plain, readMultipart, sleepUnlessGone } from './meta-simulator-http.js'
 import type { SimResponse } from './meta-simulator-http.js'
@@ -190,6 +190,12 @@ export class MetaSimulator {
         path: /^\/system_accounts\/([^/]+)\/asset-connections$/,
         endpoint: fixed('asset_connections'),
         handle: (req, match) => connectAsset(req, this.context(), decodeURIComponent(match[1] ?? ''))
+      },
+      {
+        method: 'GET',
+        path: new RegExp(`^${VERSION}/(\\d+)/assigned_ad_accounts$`),
+        endpoint: fixed('assigned_ad_accounts'),
+        handle: (req, match) => assignedAdAccounts(req, this.context(), match[1] ?? '')
       }
     ]
   }

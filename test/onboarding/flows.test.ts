@@ -116,3 +116,18 @@ t.test('flow 3, partner billing: the partner ad account is connected with multip
   t.equal(call.path, '/system_accounts/61550000000000/asset-connections')
   t.equal(call.headers.authorization, `Bearer ${data.access_token}`)
 })
+
+t.test('flow 3 again for the same business: a repeated connection Meta refuses counts as done when the account is assigned', async (t) => {
+  const h = await build(t)
+  await onboard(h, 'partner_billing', GRANTS.partner_billing)
+  const again = await onboard(h, 'partner_billing', GRANTS.partner_billing)
+  t.equal(again.callback.statusCode, 200)
+  const events = await h.receiver.waitFor((e) => e.length >= 2)
+  t.same(events.map((e) => e.type), ['onboarding.completed', 'onboarding.completed'])
+  t.equal(events[1]!.body.data.billing_ad_account_id, `act_${PARTNER_AD_ACCOUNT}`)
+  t.equal(h.sim.callsTo('asset_connections').length, 2, 'connected once, refused the second time')
+  const read = h.sim.callsTo('assigned_ad_accounts')
+  t.equal(read.length, 1, "then the system user's assigned ad accounts were read")
+  t.equal(read[0]!.path, '/v26.0/61550000000000/assigned_ad_accounts')
+  t.ok(read[0]!.query.appsecret_proof, 'with appsecret_proof')
+})
