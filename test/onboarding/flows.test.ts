@@ -1,6 +1,6 @@
 // Each flow end to end: session → login → simulated dialog → callback → verified webhook → session status.
 import t from 'tap'
-import { auth, build, CONFIG_IDS, GRANTS, onboard, PARTNER_AD_ACCOUNT, RETURN_ORIGIN } from '../helper.js'
+import { auth, build, CONFIG_IDS, createSession, GRANTS, onboard, PARTNER_AD_ACCOUNT, RETURN_ORIGIN } from '../helper.js'
 
 t.test('flow 1, business portfolio: system-user token, assets from target_ids', async (t) => {
   const h = await build(t)
@@ -130,4 +130,23 @@ t.test('flow 3 again for the same business: a repeated connection Meta refuses c
   t.equal(read.length, 1, "then the system user's assigned ad accounts were read")
   t.equal(read[0]!.path, '/v26.0/61550000000000/assigned_ad_accounts')
   t.ok(read[0]!.query.appsecret_proof, 'with appsecret_proof')
+})
+
+t.test('the calls that need only the token run side by side: /me and the long-lived exchange do not wait for debug_token', async (t) => {
+  const h = await build(t)
+  const until = async (done: () => boolean, ms: number) => {
+    const deadline = Date.now() + ms
+    while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5))
+    return done()
+  }
+  for (const [flow, beside] of [['business_portfolio', 'me'], ['asset_based', 'long_lived']] as const) {
+    h.sim.reset()
+    // debug_token answers only after 600 ms: a call made after its answer could not arrive sooner
+    h.sim.failNext('debug_token', { delayMs: 600 })
+    const session = await createSession(h, { flow })
+    const answer = h.app.inject({ method: 'POST', url: `/v1/sessions/${session.id}/code`, headers: auth, payload: { code: h.sim.issueCode(GRANTS[flow]) } })
+    t.ok(await until(() => h.sim.callsTo('debug_token').length === 1, 2000), `${flow}: debug_token asked`)
+    t.ok(await until(() => h.sim.callsTo(beside).length === 1, 400), `${flow}: ${beside} asked while debug_token was still answering`)
+    t.equal((await answer).json().status, 'completed', `${flow}: and the decisions still taken in order`)
+  }
 })
