@@ -102,9 +102,19 @@ export class BullJobQueue implements JobQueue {
     // this one, restarted) makes them again. Every step is bounded: with Redis away, BullMQ's own close
     // would wait for a connection that is not coming back, so without Redis the worker closes at once.
     const connected = this.#connections[0]!.status === 'ready'
-    await settleWithin(this.#worker.close(!connected), connected ? timeoutMs : 1000)
+    const closed = await settleWithin(this.#worker.close(!connected), connected ? timeoutMs : 1000)
+    // a close still waiting on Redis past the bound leaves BullMQ's lock-renewal and stalled-check timers
+    // running, and they would keep the process alive: they are stopped here (the attempt's lock then expires,
+    // as above). BullMQ has no public call for it, hence the guarded reach into the worker.
+    if (!closed) stopWorkerTimers(this.#worker)
     this.#closed = true
     for (const client of this.#connections) client.disconnect()
     await settleWithin(this.#queue.close(), 1000)
   }
+}
+
+function stopWorkerTimers (worker: Worker): void {
+  const internals = worker as unknown as { lockManager?: { close?: () => Promise<void> }; stalledCheckStopper?: () => void }
+  internals.lockManager?.close?.().catch(() => {})
+  internals.stalledCheckStopper?.()
 }
