@@ -7,7 +7,7 @@ import { ProblemError } from '../lib/problems.js'
 import { buildDialogUrl } from '../meta/dialog-url.js'
 import type { MetaClient } from '../meta/meta-client.js'
 import type { Metrics } from '../observability/metrics.js'
-import { sessionStatus } from '../sessions/session-status.js'
+import { sessionStatus, type SessionStatus } from '../sessions/session-status.js'
 import type { Sessions } from '../sessions/sessions.js'
 import type { TokenVault } from '../sessions/token-vault.js'
 import { allowedFlows, isChosen, type ChosenSession, type OnboardingError, type SessionRecord } from '../store/records.js'
@@ -15,7 +15,7 @@ import type { SessionStore } from '../store/session-store.js'
 import { OnboardingFailure } from './onboarding-failure.js'
 import { OnboardingInterrupted } from './onboarding-interrupted.js'
 import type { Outcomes } from './outcomes.js'
-import { exchangeCode, finishOnboarding, type OnboardingSuccess } from './pipeline.js'
+import { exchangeCode, finishOnboarding, outcomeOf, type StepsOutcome } from './pipeline.js'
 
 export interface OnboardingDeps {
   config: Config
@@ -51,7 +51,7 @@ export type LoginStep =
 
 const START_AGAIN = 'Start again from the platform that sent you here.'
 
-const NOT_PENDING: Record<Exclude<ReturnType<typeof sessionStatus>, 'pending'>, string> = {
+const NOT_PENDING: Record<Exclude<SessionStatus, 'pending'>, string> = {
   expired: `This onboarding link has expired. ${START_AGAIN}`,
   processing: 'This onboarding is being finished; the platform that sent you here will be told once it is done. Return to it.',
   completed: 'This onboarding has already completed. Return to the platform that sent you here.',
@@ -175,15 +175,9 @@ export class Onboarding {
     }
   }
 
-  async #outcome (session: ChosenSession, answer: LoginAnswer): Promise<OnboardingFailure | OnboardingInterrupted | OnboardingSuccess> {
+  async #outcome (session: ChosenSession, answer: LoginAnswer): Promise<StepsOutcome> {
     if ('denial' in answer) return denialFailure(answer.denial)
-    try {
-      const held = await exchangeCode(this.deps, session, answer.code, answer.redirectUri)
-      return await finishOnboarding(this.deps, session, held)
-    } catch (err) {
-      if (err instanceof OnboardingFailure || err instanceof OnboardingInterrupted) return err
-      throw err
-    }
+    return await outcomeOf(async () => await finishOnboarding(this.deps, session, await exchangeCode(this.deps, session, answer.code, answer.redirectUri)))
   }
 }
 

@@ -65,8 +65,8 @@ export class Outcomes {
     const delayMs = Math.max(scheduled, interruption.waitMs)
     const processing = { attempts, next_attempt_at: new Date(now() + delayMs).toISOString(), last_error: interruption.toError() }
     const record: SessionRecord = { ...session, status: 'processing', processing }
-    // kept beyond the rest of the schedule, then as long as any finished session
-    const leftMs = retryScheduleMs.slice(attempts - 1).reduce((sum, ms) => sum + ms, 0) + delayMs
+    // kept beyond the rest of the schedule (this delay, then those after it), then as long as any finished session
+    const leftMs = delayMs + retryScheduleMs.slice(attempts).reduce((sum, ms) => sum + ms, 0)
     await sessions.recordProcessing(record, this.deps.retentionSeconds + Math.ceil(leftMs / 1000))
     if (attempts === 1) {
       metrics.sessions.inc({ flow: session.flow, outcome: 'processing', error: '' })

@@ -23,6 +23,19 @@ export interface PipelineDeps {
 
 export interface OnboardingSuccess { result: SessionResult; accessToken: string }
 
+/** what one run of the steps came to: decided, interrupted, or through */
+export type StepsOutcome = OnboardingSuccess | OnboardingFailure | OnboardingInterrupted
+
+/** runs the steps with their decided failures and interruptions as values; anything else (the store) propagates */
+export async function outcomeOf (steps: () => Promise<OnboardingSuccess>): Promise<StepsOutcome> {
+  try {
+    return await steps()
+  } catch (err) {
+    if (err instanceof OnboardingFailure || err instanceof OnboardingInterrupted) return err
+    throw err
+  }
+}
+
 /** the permission each asset listing needs (Meta answers /me/accounts only to a token with pages_show_list) */
 const LISTING_PERMISSION = { accounts: 'pages_show_list', adaccounts: 'ads_management' } as const
 

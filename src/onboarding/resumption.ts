@@ -10,7 +10,7 @@ import type { SessionStore } from '../store/session-store.js'
 import { OnboardingFailure } from './onboarding-failure.js'
 import { OnboardingInterrupted } from './onboarding-interrupted.js'
 import type { Outcomes } from './outcomes.js'
-import { finishOnboarding, type OnboardingSuccess, type PipelineDeps } from './pipeline.js'
+import { finishOnboarding, outcomeOf, type PipelineDeps } from './pipeline.js'
 
 export interface ResumptionDeps {
   sessions: Pick<SessionStore, 'claimSession' | 'releaseSession'>
@@ -40,19 +40,13 @@ export class Resumption {
       }
       const attempts = (session.processing?.attempts ?? 1) + 1
       const held = await tokens.read(sessionId)
-      let outcome: OnboardingFailure | OnboardingSuccess
-      try {
-        outcome = held
-          ? await finishOnboarding(this.deps.pipeline, session, held)
-          : new OnboardingFailure('upstream_unavailable', 'The token is no longer stored: the session outlived its retention')
-      } catch (err) {
-        if (err instanceof OnboardingInterrupted) {
-          log.info({ session_id: sessionId, attempt: attempts, err: err.metaError }, 'onboarding attempt interrupted')
-          const next = await outcomes.interrupted(session, err, attempts)
-          return next.delayMs === undefined ? { next: 'done' } : { next: 'retry', delayMs: next.delayMs }
-        }
-        if (!(err instanceof OnboardingFailure)) throw err
-        outcome = err
+      const outcome = held
+        ? await outcomeOf(() => finishOnboarding(this.deps.pipeline, session, held))
+        : new OnboardingFailure('upstream_unavailable', 'The token is no longer stored: the session outlived its retention')
+      if (outcome instanceof OnboardingInterrupted) {
+        log.info({ session_id: sessionId, attempt: attempts, err: outcome.metaError }, 'onboarding attempt interrupted')
+        const next = await outcomes.interrupted(session, outcome, attempts)
+        return next.delayMs === undefined ? { next: 'done' } : { next: 'retry', delayMs: next.delayMs }
       }
       const decided = await outcomes.decide(session, outcome)
       log.info({ session_id: sessionId, attempt: attempts, status: decided.status }, 'processing session decided')
