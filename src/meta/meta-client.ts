@@ -34,6 +34,16 @@ export interface TokenInfo {
 
 export interface ExchangedToken { accessToken: string; expiresIn: number | null }
 
+/** What provisioning reads of an ad account (Marketing API, Ad Account reference); null where Meta gave nothing */
+export interface AdAccountInfo {
+  accountStatus: number | null
+  disableReason: number | null
+  /** ISO 3166 alpha-2, upper case */
+  businessCountryCode: string | null
+  /** whether Meta lists a funding source (a payment method) */
+  hasPaymentMethod: boolean
+}
+
 /** The deadline shared by the calls after the exchange: at most 3 × META_TIMEOUT_MS together. */
 export interface Budget { deadline: number }
 
@@ -67,7 +77,7 @@ export class MetaClient {
     return { ...query, access_token: token, ...appsecretProof(token, this.#o.appSecret, this.#o.now()) }
   }
 
-  #call (endpoint: MetaEndpoint, url: URL, timeoutMs: number, init: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: Buffer } = {}) {
+  #call (endpoint: MetaEndpoint, url: URL, timeoutMs: number, init: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: Buffer | string } = {}) {
     return callMeta({ endpoint, url, timeoutMs, ...init }, { dispatcher: this.#o.dispatcher, metrics: this.#o.metrics })
   }
 
@@ -198,5 +208,56 @@ export class MetaClient {
     const body = record(await this.#retrying('asset_connections', budget, (t) =>
       this.#call('asset_connections', url, t, { method: 'POST', headers, body: multipart })))
     if (body.success !== true) throw new MetaCallError('asset_connections', 'bad_response', 200)
+  }
+
+  /**
+   * Provisioning: the Page's own token, read with the onboarding token (`GET /{page-id}?fields=access_token`,
+   * https://developers.facebook.com/docs/pages/access-tokens/). Meta answers it only to a token whose person or
+   * system user has a task on the Page; an answer without it is a refusal, not a passing failure (docs/meta.md).
+   */
+  async pageAccessToken (token: string, pageId: string, budget: Budget): Promise<string> {
+    const url = this.#graph(encodeURIComponent(pageId), this.#withProof(token, { fields: 'access_token' }))
+    const body = record(await this.#retrying('page_token', budget, (t) => this.#call('page_token', url, t)))
+    if (typeof body.access_token !== 'string' || body.access_token.length === 0) throw new MetaCallError('page_token', 'bad_response', 200)
+    return body.access_token
+  }
+
+  /**
+   * Provisioning: the app subscribed to the Page's webhook fields, **with the Page token** and its own proof
+   * (`POST /{page-id}/subscribed_apps`, https://developers.facebook.com/docs/graph-api/reference/page/subscribed_apps/).
+   * The parameters go in a form body, not the URL, so no proxy log sees the Page token. Subscribing again
+   * replaces the fields, so a retry is harmless.
+   */
+  async subscribeApp (pageToken: string, pageId: string, fields: readonly string[], budget: Budget): Promise<void> {
+    const url = this.#graph(`${encodeURIComponent(pageId)}/subscribed_apps`, {})
+    const form = new URLSearchParams(this.#withProof(pageToken, { subscribed_fields: fields.join(',') })).toString()
+    const headers = { 'content-type': 'application/x-www-form-urlencoded' }
+    const body = record(await this.#retrying('subscribed_apps', budget, (t) =>
+      this.#call('subscribed_apps', url, t, { method: 'POST', headers, body: form })))
+    if (body.success !== true) throw new MetaCallError('subscribed_apps', 'bad_response', 200)
+  }
+
+  /**
+   * Readiness: what Marketing Messages needs of an ad account (`GET /act_{id}?fields=account_status,
+   * disable_reason,business_country_code,funding_source_details`, Marketing API Ad Account reference,
+   * https://developers.facebook.com/docs/marketing-api/reference/ad-account/). `accountId` is `act_<digits>`.
+   */
+  async adAccount (token: string, accountId: string, budget: Budget): Promise<AdAccountInfo> {
+    const fields = 'account_status,disable_reason,business_country_code,funding_source_details'
+    const url = this.#graph(encodeURIComponent(accountId), this.#withProof(token, { fields }))
+    const body = record(await this.#retrying('ad_account', budget, (t) => this.#call('ad_account', url, t)))
+    if (idString(body.id) === null && body.account_status === undefined) throw new MetaCallError('ad_account', 'bad_response', 200)
+    const status = Number(body.account_status)
+    const reason = Number(body.disable_reason)
+    const country = typeof body.business_country_code === 'string' && /^[A-Za-z]{2}$/.test(body.business_country_code)
+      ? body.business_country_code.toUpperCase()
+      : null
+    const funding = record(body.funding_source_details)
+    return {
+      accountStatus: Number.isInteger(status) ? status : null,
+      disableReason: Number.isInteger(reason) ? reason : null,
+      businessCountryCode: country,
+      hasPaymentMethod: Object.keys(funding).length > 0
+    }
   }
 }
