@@ -26,6 +26,7 @@ import { sessionRoutes } from './http/routes/session-routes.js'
 import { ProblemError } from './lib/problems.js'
 import delivery from './plugins/delivery-plugin.js'
 import metrics from './plugins/metrics-plugin.js'
+import lifecycle from './plugins/lifecycle-plugin.js'
 import onboarding from './plugins/onboarding-plugin.js'
 import store from './plugins/store-plugin.js'
 
@@ -131,6 +132,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     sweepIntervalMs: deps.sweepIntervalMs,
     sweepMinAgeMs: deps.sweepMinAgeMs
   })
+  await app.register(lifecycle, { config, keyPrefix, dispatcher: deps.dispatcher, now, sweepIntervalMs: deps.sweepIntervalMs })
   await app.register(onboarding, { config, keyPrefix, dispatcher: deps.dispatcher, now, sweepIntervalMs: deps.sweepIntervalMs })
   await registerRoutes(app, config, keyPrefix, now)
   return app
@@ -138,7 +140,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
 
 async function registerRoutes (app: FastifyInstance, config: Config, keyPrefix: string, now: () => number): Promise<void> {
   const { redis, stores, delivery: { outbox, deliveries }, onboarding: { sessions, logins, dataDeletions } } = app
-  const workers = { delivery_worker: app.delivery.health, onboarding_worker: app.onboarding.health }
+  const workers = { delivery_worker: app.delivery.health, onboarding_worker: app.onboarding.health, lifecycle_worker: app.lifecycle.health }
   await app.register(operatorRoutes, { store: stores, workers, metrics: app.metrics, isShuttingDown: app.isClosing })
 
   await app.register(async function browser (scope) {
@@ -162,12 +164,13 @@ async function registerRoutes (app: FastifyInstance, config: Config, keyPrefix: 
   // any store access
   await app.register(async function metaCallbacks (scope) {
     scope.addHook('onRequest', async (_request, reply) => { reply.header('cache-control', 'no-store') })
-    await scope.register(metaSignedRequestRoutes, { appSecret: config.meta.appSecret, outbox, dataDeletions, now })
+    await scope.register(metaSignedRequestRoutes, { appSecret: config.meta.appSecret, outbox, dataDeletions, revocations: app.lifecycle.revocations, now })
     await scope.register(metaWebhookRoutes, {
       appSecret: config.meta.appSecret,
       verifyToken: config.meta.webhookVerifyToken,
       outbox,
       sessions,
+      revocations: app.lifecycle.revocations,
       now,
       bodyLimit: Math.max(config.bodyLimitBytes, META_WEBHOOK_BODY_LIMIT)
     })

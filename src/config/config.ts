@@ -2,54 +2,7 @@
 // every offending variable is named at once (never with its value). Everything else receives the typed Config.
 import { z } from 'zod'
 import { FLOW_LIST, type FlowConfigIdVariable, type FlowName } from '../flows/flows.js'
-import { parseDuration } from './duration.js'
-
-const DIGITS = /^\d+$/
-/** a longer delay than this is not a retry any more; it also keeps timers within Node's 2^31 ms */
-const MAX_RETRY_DELAY_MS = 7 * 24 * 3_600_000
-
-function csv (value: string): string[] {
-  return value.split(/[\s,]+/).map((s) => s.trim()).filter((s) => s.length > 0)
-}
-
-// an empty variable counts as unset, as it does for every optional variable
-const optionalString = z.string().trim().optional().transform((v) => (v === '' ? undefined : v))
-
-const intFromEnv = (def: number, min: number, max: number) =>
-  optionalString.pipe(z.string().regex(DIGITS, 'must be a whole number').optional())
-    .transform((v) => (v === undefined ? def : Number(v)))
-    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
-
-function httpUrl (value: string): URL | null {
-  try {
-    const url = new URL(value)
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url : null
-  } catch {
-    return null
-  }
-}
-
-const origin = z.string().trim().transform((v, ctx) => {
-  const url = httpUrl(v)
-  if (!url || url.username || url.password) {
-    ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL' })
-    return z.NEVER
-  }
-  return url
-})
-
-const originUrl = (description: string) => origin.transform((url) => url.origin).describe(description)
-
-/** delays between attempts: N delays = N+1 attempts */
-const retrySchedule = (defaults: string) => optionalString.transform((v, ctx) => {
-  const given = csv(v ?? '')
-  const delays = (given.length > 0 ? given : csv(defaults)).map(parseDuration)
-  if (delays.some((d) => d === null || d > MAX_RETRY_DELAY_MS)) {
-    ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of durations such as 5s,5m,2h (units ms, s, m, h), each at most 7 days' })
-    return z.NEVER
-  }
-  return delays as number[]
-})
+import { booleanFromEnv, csv, DIGITS, httpUrl, intFromEnv, noticeDuration, optionalString, origin, originUrl, retrySchedule } from './env-values.js'
 
 const configId = optionalString.pipe(z.string().regex(DIGITS, 'must be digits').optional())
 /** one variable per flow, named by its record: unset = the flow is disabled */
@@ -145,7 +98,28 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: intFromEnv(65_536, 1024, 10 * 1024 * 1024),
   RETENTION_DAYS: intFromEnv(30, 1, 3650),
   // the attempts that finish a processing session after its first, in the request
-  ONBOARDING_RETRY_SCHEDULE: retrySchedule('30s,2m,10m,30m,1h,2h,4h')
+  ONBOARDING_RETRY_SCHEDULE: retrySchedule('30s,2m,10m,30m,1h,2h,4h'),
+  // Page webhook fields are lower-case words (https://developers.facebook.com/docs/graph-api/webhooks/reference/page/)
+  PAGE_SUBSCRIBED_FIELDS: z.string().default('').transform((v, ctx) => {
+    const fields = [...new Set(csv(v))]
+    if (fields.some((f) => !/^[a-z][a-z_]{0,63}$/.test(f))) {
+      ctx.addIssue({ code: 'custom', message: 'must be comma-separated Page webhook fields such as messages,messaging_optins' })
+      return z.NEVER
+    }
+    return fields
+  }),
+  DELIVER_PAGE_TOKENS: booleanFromEnv(false),
+  READINESS_CHECKS: booleanFromEnv(true),
+  // the regions of Meta's onboarding guide (Marketing Messages for Messenger, "Business eligibility"); Meta changes the list
+  SUPPORTED_BUSINESS_COUNTRIES: z.string().default('AU,BR,CL,CO,HK,IN,ID,IL,MY,MX,NZ,PE,PH,SA,SG,TW,TH,AE,US,VN').transform((v, ctx) => {
+    const codes = csv(v).map((c) => c.toUpperCase())
+    if (codes.some((c) => !/^[A-Z]{2}$/.test(c))) {
+      ctx.addIssue({ code: 'custom', message: 'must be comma-separated ISO 3166 alpha-2 country codes such as US,BR' })
+      return z.NEVER
+    }
+    return [...new Set(codes)]
+  }),
+  TOKEN_EXPIRY_NOTICE: noticeDuration('7d')
 })
 
 /** every variable the service reads: README and .env.example are checked against this list */
@@ -184,7 +158,21 @@ export interface Config {
   rateLimit: { browserPerMinute: number; apiPerMinute: number }
   bodyLimitBytes: number
   retentionSeconds: number
+  /** what follows a completed onboarding (README, "Ready to send") */
+  provisioning: {
+    /** Page webhook fields the app is subscribed to on every granted Page; empty = no subscription */
+    subscribedFields: string[]
+    deliverPageTokens: boolean
+    readinessChecks: boolean
+    supportedCountries: string[]
+  }
+  /** how long before a flow 2 token expires the partner is told; 0 = never */
+  tokenExpiryNoticeMs: number
 }
+
+/** whether there is anything to provision: otherwise no `onboarding.provisioned` event and `provisioning` stays null */
+export const provisioningEnabled = (config: Pick<Config, 'provisioning'>): boolean =>
+  config.provisioning.subscribedFields.length > 0 || config.provisioning.deliverPageTokens || config.provisioning.readinessChecks
 
 export class ConfigError extends Error {
   constructor (readonly problems: Array<{ variable: string; message: string }>) {
@@ -258,7 +246,14 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     rateLimit: { browserPerMinute: e.RATE_LIMIT_BROWSER_PER_MINUTE, apiPerMinute: e.RATE_LIMIT_API_PER_MINUTE },
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
-    retentionSeconds: e.RETENTION_DAYS * 86_400
+    retentionSeconds: e.RETENTION_DAYS * 86_400,
+    provisioning: {
+      subscribedFields: e.PAGE_SUBSCRIBED_FIELDS,
+      deliverPageTokens: e.DELIVER_PAGE_TOKENS,
+      readinessChecks: e.READINESS_CHECKS,
+      supportedCountries: e.SUPPORTED_BUSINESS_COUNTRIES
+    },
+    tokenExpiryNoticeMs: e.TOKEN_EXPIRY_NOTICE
   }
 }
 

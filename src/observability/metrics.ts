@@ -77,6 +77,13 @@ export function createMetrics (now: () => number = Date.now) {
         if (typeof count === 'number') this.set(count)
       }
     }),
+    // what follows a completed onboarding: provisioned, token_expiring, token_expired, revoked
+    sessionEvents: new Counter({
+      name: 'onboarding_events_total',
+      help: 'Events that follow a completed onboarding, by type',
+      labelNames: ['type'] as const,
+      registers: [registry]
+    }),
     webhookAttempts: new Counter({
       name: 'webhook_attempts_total',
       help: 'Webhook delivery attempts by outcome',

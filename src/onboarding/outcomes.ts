@@ -5,6 +5,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { JobQueue } from '../jobs/job-queue.js'
 import type { Metrics } from '../observability/metrics.js'
 import type { Outbox } from '../outbox/outbox.js'
+import type { OutcomeFollowUps } from '../store/outbox-store.js'
 import type { ChosenSession, SessionRecord } from '../store/records.js'
 import type { SessionStore } from '../store/session-store.js'
 import { completedEvent, failedEvent, type WebhookEvent } from '../webhooks/events.js'
@@ -12,7 +13,16 @@ import { OnboardingFailure } from './onboarding-failure.js'
 import type { OnboardingInterrupted } from './onboarding-interrupted.js'
 import type { OnboardingSuccess } from './pipeline.js'
 
+/** What a completed onboarding sets going (provisioning, expiry notices): recorded with its outcome, then started. */
+export interface CompletedFollowUps {
+  /** the session as its outcome writes it, and what is recorded with it */
+  plan (session: SessionRecord): { session: SessionRecord; followUps: OutcomeFollowUps }
+  /** queues the jobs once the outcome is written; never rejects (what cannot be queued is left to the sweeps) */
+  start (session: SessionRecord, followUps: OutcomeFollowUps): Promise<void>
+}
+
 export interface OutcomesDeps {
+  followUps?: CompletedFollowUps | undefined
   outbox: Outbox
   sessions: Pick<SessionStore, 'recordProcessing'>
   /** where a session that turns processing gets its next attempt */
@@ -43,10 +53,13 @@ export class Outcomes {
       event = completedEvent(session, outcome.result, outcome.accessToken, now)
       decided = { ...session, status: 'completed', completed_at: nowIso, result: outcome.result, event_id: event.id, processing: null }
     }
-    // once written, the event survives anything; its first attempt starts without waiting for it
-    await outbox.recordOutcome(decided, event, { requestId })
+    const planned = this.deps.followUps?.plan(decided) ?? { session: decided, followUps: {} }
+    // once written, the event survives anything; its first attempt starts without waiting for it, and so do the follow-ups
+    await outbox.recordOutcome(planned.session, event, { requestId, followUps: planned.followUps })
     metrics.sessions.inc({ flow: session.flow, outcome: decided.status, error: decided.error?.code ?? '' })
-    return decided
+    // not awaited: a job added to Redis must not lengthen the admin's wait (start never rejects)
+    if (decided.status === 'completed' && this.deps.followUps) this.deps.followUps.start(planned.session, planned.followUps).catch(() => {})
+    return planned.session
   }
 
   /**

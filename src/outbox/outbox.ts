@@ -5,7 +5,7 @@
 // nothing, because the outbox sweep queues any pending delivery left without a job.
 import type { TokenSealer } from '../lib/token-sealer.js'
 import type { DataDeletionRecord, DeliveryRecord, SessionRecord } from '../store/records.js'
-import type { OutboxStore } from '../store/outbox-store.js'
+import type { OutboxStore, OutcomeFollowUps, SessionChange } from '../store/outbox-store.js'
 import type { WebhookEvent } from '../webhooks/events.js'
 
 /** where stored events go next: FirstAttemptQueue (webhooks/first-attempt-queue.ts) */
@@ -43,12 +43,31 @@ export class Outbox {
     }
   }
 
-  /** a session's outcome: the session as decided (its `event_id` naming `event`), with the event's delivery */
-  async recordOutcome (session: SessionRecord, event: WebhookEvent, options: RecordOptions = {}): Promise<void> {
+  /**
+   * a session's outcome: the session as decided (its `event_id` naming `event`), with the event's delivery and,
+   * for a completed one, what follows it (provisioning, expiry notices)
+   */
+  async recordOutcome (session: SessionRecord, event: WebhookEvent, options: RecordOptions & { followUps?: OutcomeFollowUps } = {}): Promise<void> {
     const { store, sealer, attempts, retentionSeconds } = this.deps
     const delivery = this.#delivery(event, session.id, options.requestId)
-    await store.recordOutcome({ session, delivery, sealedEvent: sealer.seal(event.body, event.id), retentionSeconds })
+    await store.recordOutcome({ session, delivery, sealedEvent: sealer.seal(event.body, event.id), retentionSeconds, followUps: options.followUps })
     attempts.start(delivery, event.body)
+  }
+
+  /**
+   * A change to a decided session with at most one event of that session (provisioning, a notice, a revocation):
+   * false when it did not land because the session had changed or the notice was taken; then no event was written.
+   */
+  async recordSessionChange (change: Omit<SessionChange, 'event' | 'retentionSeconds'>, event?: WebhookEvent, options: RecordOptions = {}): Promise<boolean> {
+    const { store, sealer, attempts, retentionSeconds } = this.deps
+    const delivery = event ? this.#delivery(event, change.sessionId, options.requestId) : undefined
+    const landed = await store.recordSessionChange({
+      ...change,
+      retentionSeconds,
+      ...(event && delivery ? { event: { delivery, sealedEvent: sealer.seal(event.body, event.id) } } : {})
+    })
+    if (landed && event && delivery) attempts.start(delivery, event.body)
+    return landed
   }
 
   /** events that belong to no session (Meta's app callbacks), all or none, with the data deletion they report */

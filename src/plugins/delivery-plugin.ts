@@ -6,10 +6,10 @@ import fp from 'fastify-plugin'
 import type { Dispatcher } from 'undici'
 import type { Config } from '../config/config.js'
 import { Outbox } from '../outbox/outbox.js'
-import { BullJobQueue } from '../jobs/bullmq-job-queue.js'
 import { Deliverer } from '../webhooks/deliverer.js'
 import { Deliveries } from '../webhooks/deliveries.js'
-import { InProcessJobQueue, type JobQueue } from '../jobs/job-queue.js'
+import type { JobQueue } from '../jobs/job-queue.js'
+import { createJobQueue } from '../jobs/job-queues.js'
 import { FirstAttemptQueue } from '../webhooks/first-attempt-queue.js'
 import { OutboxSweep } from '../webhooks/outbox-sweep.js'
 import { WebhookSender } from '../webhooks/webhook-sender.js'
@@ -68,15 +68,7 @@ export default fp<DeliveryPluginOptions>(async function delivery (app, o) {
   })
   const attempt = (eventId: string) => deliverer.attempt(eventId)
   const concurrency = o.concurrency ?? DEFAULT_CONCURRENCY
-  let retries: JobQueue
-  if (redis) {
-    const bull = new BullJobQueue({ name: 'webhooks', redis, prefix: `${o.keyPrefix}bull`, attempt, log: app.log, lockDurationMs: config.webhook.timeoutMs + 5000, concurrency })
-    // ready means delivering too: wait (bounded) for the worker's own connection when Redis answers
-    if (redis.status === 'ready') await bull.ready(3000)
-    retries = bull
-  } else {
-    retries = new InProcessJobQueue(attempt, app.log, concurrency)
-  }
+  const retries = await createJobQueue({ name: 'webhooks', redis, keyPrefix: o.keyPrefix, attempt, log: app.log, lockDurationMs: config.webhook.timeoutMs + 5000, concurrency })
   const queue = new FirstAttemptQueue({ queue: retries, deliver: (d, body) => deliverer.deliver(d, body), log: app.log, maxInFlight: concurrency })
   const sweep = new OutboxSweep({
     deliveries: stores.deliveries,

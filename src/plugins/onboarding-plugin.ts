@@ -7,12 +7,12 @@ import fp from 'fastify-plugin'
 import type { Dispatcher } from 'undici'
 import type { Config } from '../config/config.js'
 import { DataDeletions } from '../data-deletion/data-deletions.js'
-import { BullJobQueue } from '../jobs/bullmq-job-queue.js'
-import { InProcessJobQueue, type JobQueue } from '../jobs/job-queue.js'
+import { DueSweep } from '../jobs/due-sweep.js'
+import type { JobQueue } from '../jobs/job-queue.js'
+import { createJobQueue } from '../jobs/job-queues.js'
 import { MetaClient } from '../meta/meta-client.js'
 import { Onboarding } from '../onboarding/onboarding.js'
 import { Outcomes } from '../onboarding/outcomes.js'
-import { ResumptionSweep } from '../onboarding/resumption-sweep.js'
 import { Resumption } from '../onboarding/resumption.js'
 import { Sessions } from '../sessions/sessions.js'
 import { TokenVault } from '../sessions/token-vault.js'
@@ -56,15 +56,9 @@ export default fp<OnboardingPluginOptions>(async function onboarding (app, o) {
   // the queue calls the resumption, whose outcomes add to the queue: bound once both exist
   const late: { resumption?: Resumption } = {}
   const attempt = (sessionId: string) => late.resumption!.attempt(sessionId)
-  let queue: JobQueue
-  if (redis) {
-    const bull = new BullJobQueue({ name: 'onboarding', redis, prefix: `${o.keyPrefix}bull`, attempt, log: app.log, lockDurationMs: attemptMs + 5000, concurrency: CONCURRENCY })
-    if (redis.status === 'ready') await bull.ready(3000)
-    queue = bull
-  } else {
-    queue = new InProcessJobQueue(attempt, app.log, CONCURRENCY)
-  }
+  const queue = await createJobQueue({ name: 'onboarding', redis, keyPrefix: o.keyPrefix, attempt, log: app.log, lockDurationMs: attemptMs + 5000, concurrency: CONCURRENCY })
   const outcomes = new Outcomes({
+    followUps: app.lifecycle.followUps,
     outbox,
     sessions: stores.sessions,
     resumptions: queue,
@@ -76,7 +70,15 @@ export default fp<OnboardingPluginOptions>(async function onboarding (app, o) {
   })
   const pipeline = { meta, tokens, config, now }
   late.resumption = new Resumption({ sessions: stores.sessions, tokens, pipeline, outcomes, claimMs: attemptMs + 10_000, log: app.log })
-  const sweep = new ResumptionSweep({ sessions: stores.sessions, queue, log: app.log, intervalMs: o.sweepIntervalMs ?? SWEEP_INTERVAL_MS, graceMs: SWEEP_GRACE_MS, now })
+  const sweep = new DueSweep({
+    name: 'resumption sweep',
+    due: (before, limit) => stores.sessions.dueProcessing(before, limit),
+    queue,
+    log: app.log,
+    intervalMs: o.sweepIntervalMs ?? SWEEP_INTERVAL_MS,
+    graceMs: SWEEP_GRACE_MS,
+    now
+  })
   metrics.processing.source = () => stores.sessions.countProcessing()
 
   app.decorate('onboarding', {
@@ -91,4 +93,4 @@ export default fp<OnboardingPluginOptions>(async function onboarding (app, o) {
     // an attempt cut short is made again after its lock expires, by another instance or after the restart
     await queue.close(attemptMs)
   })
-}, { name: 'onboarding', dependencies: ['store', 'metrics', 'delivery'] })
+}, { name: 'onboarding', dependencies: ['store', 'metrics', 'delivery', 'lifecycle'] })

@@ -110,13 +110,17 @@ export class Sessions {
       delivery: session.event_id
         ? { event_id: session.event_id, status: delivery?.status ?? 'pending', attempts: delivery?.attempts ?? 0 }
         : null,
-      processing: session.status === 'processing' ? session.processing ?? null : null
+      processing: session.status === 'processing' ? session.processing ?? null : null,
+      provisioning: session.provisioning
+        ? { status: session.provisioning.status, ready: session.provisioning.ready, warnings: session.provisioning.warnings }
+        : null,
+      revoked_at: session.revoked_at ?? null
     }
   }
 
   /**
    * The completed sessions of a business (their `result.business_id`), oldest first: those completed within the
-   * retention, whose records are still kept. Nothing revokes a session yet, so every one of them counts.
+   * retention, whose records are still kept, and not revoked (a revocation takes a session out of the index).
    */
   async completedOfBusiness (businessId: string): Promise<string[]> {
     const since = this.#d.now() - this.#d.config.retentionSeconds * 1000

@@ -47,6 +47,49 @@ export interface SessionRecord {
   event_id: string | null
   /** while `processing`; absent on sessions written before processing existed */
   processing?: ProcessingState | null
+  /** what follows a completed onboarding (provisioning/); null or absent when nothing is provisioned */
+  provisioning?: ProvisioningState | null
+  /** when the business or person removed the app's access (lifecycle/revocations.ts); absent = never */
+  revoked_at?: string | null
+}
+
+export type ProvisioningWarningCode =
+  | 'page_subscription_failed' | 'check_failed'
+  | 'ad_account_not_active' | 'ad_account_region_not_supported' | 'ad_account_no_payment_method'
+
+export interface ProvisioningWarning { code: ProvisioningWarningCode; asset_id: string; message: string }
+
+/** Meta's refusal of one provisioning call, as the event reports it */
+export interface ProvisioningError { message: string; meta?: Record<string, string | number | boolean> }
+
+/** one granted Page, as `onboarding.provisioned` reports it (its Page token travels only in the event) */
+export interface PageReport {
+  id: string
+  subscribed_fields: string[]
+  subscription: 'subscribed' | 'failed' | 'skipped'
+  error?: ProvisioningError
+}
+
+export interface AdAccountReport {
+  id: string
+  billing: boolean
+  account_status: number | null
+  status: string | null
+  business_country_code: string | null
+  region_supported: boolean | null
+  has_payment_method: boolean | null
+  error?: ProvisioningError
+}
+
+export interface ProvisioningState {
+  status: 'pending' | 'done'
+  ready: boolean | null
+  warnings: ProvisioningWarning[]
+  /** attempts made so far; the next one is due at next_attempt_at */
+  attempts?: number
+  next_attempt_at?: string | null
+  /** the Pages an earlier attempt subscribed: a later attempt repeats the reads, never a write that succeeded */
+  subscribed_pages?: string[]
 }
 
 export interface ProcessingState {
@@ -72,6 +115,27 @@ export function businessEntry (session: SessionRecord): { businessId: string; co
   if (businessId === null || session.completed_at === null) return null
   return { businessId, completedAt: Date.parse(session.completed_at) }
 }
+
+/** Where a completed flow 2 session enters the index of its person's sessions, which a deauthorize revokes. */
+export function userEntry (session: SessionRecord): { userId: string; completedAt: number } | null {
+  const userId = session.status === 'completed' ? session.result?.user_id ?? null : null
+  if (userId === null || session.completed_at === null) return null
+  return { userId, completedAt: Date.parse(session.completed_at) }
+}
+
+/** the two notices of a flow 2 token: some time before it expires, and when it does */
+export type NoticeKind = 'expiring' | 'expired'
+
+/** a notice's member in the schedule, and its job's ID: the Redis script of the outcome spells it the same way */
+export const noticeMember = (kind: NoticeKind, sessionId: string): string => `${kind}.${sessionId}`
+
+export function parseNoticeMember (member: string): { kind: NoticeKind; sessionId: string } | null {
+  const match = /^(expiring|expired)\.(.+)$/.exec(member)
+  return match ? { kind: match[1] as NoticeKind, sessionId: match[2]! } : null
+}
+
+/** whose sessions a later session supersedes: the partner's `external_id` when it has one, else the person */
+export const noticeOwner = (by: 'external_id' | 'user_id', value: string): string => `${by}:${value}`
 
 /** the flows a session allows: a session created with `flow` allows that one only */
 export const allowedFlows = (session: SessionRecord): FlowName[] => session.flows ?? (session.flow ? [session.flow] : [])

@@ -54,4 +54,10 @@ export interface SessionStore {
    * writes in its own atomic step (OutboxStore.recordOutcome), never by scanning the sessions.
    */
   completedSessionsOfBusiness (businessId: string, since: number, limit: number): Promise<string[]>
+  /** the same for the completed flow 2 sessions of a person (`result.user_id`), which a deauthorize revokes */
+  completedSessionsOfUser (userId: string, since: number, limit: number): Promise<string[]>
+  /** completed sessions whose provisioning is due at `before` or earlier, soonest first */
+  dueProvisioning (before: number, limit: number): Promise<string[]>
+  /** expiry notices (noticeMember) due at `before` or earlier and not yet sent nor cancelled, soonest first */
+  dueNotices (before: number, limit: number): Promise<string[]>
 }

@@ -4,12 +4,15 @@ import { newEventId } from '../lib/ids.js'
 import type { OnboardingError, SessionRecord, SessionResult } from '../store/records.js'
 
 export type EventType = 'onboarding.completed' | 'onboarding.failed'
+  // what follows a completed onboarding (lifecycle-events.ts)
+  | 'onboarding.provisioned' | 'onboarding.token_expiring' | 'onboarding.token_expired' | 'onboarding.revoked'
   // Meta's app callbacks, passed on to the partner platform (meta-events.ts)
   | 'meta.deauthorized' | 'meta.data_deletion_requested' | 'meta.app_event'
 
 export interface WebhookEvent { id: string; type: EventType; body: string }
 
-function subject (session: SessionRecord) {
+/** what every event of a session starts with */
+export function subject (session: SessionRecord) {
   return { session_id: session.id, external_id: session.external_id, metadata: session.metadata, flow: session.flow }
 }
 

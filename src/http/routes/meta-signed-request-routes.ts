@@ -5,6 +5,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { DataDeletions } from '../../data-deletion/data-deletions.js'
 import { SIGNED_REQUEST_MAX_LENGTH, verifySignedRequest } from '../../meta/signed-request.js'
+import type { Revocations } from '../../lifecycle/revocations.js'
 import type { Outbox } from '../../outbox/outbox.js'
 import { deauthorizedEvent } from '../../webhooks/meta-events.js'
 import { requireContentType } from '../plugins/require-content-type.js'
@@ -13,6 +14,8 @@ export interface MetaSignedRequestRoutesOptions {
   appSecret: string
   outbox: Outbox
   dataDeletions: DataDeletions
+  /** a person who removes the app revokes their completed flow 2 sessions */
+  revocations: Pick<Revocations, 'ofUser' | 'revoke'>
   now: () => number
 }
 
@@ -24,7 +27,7 @@ const formBody = z.object({
     .max(SIGNED_REQUEST_MAX_LENGTH, `must be at most ${SIGNED_REQUEST_MAX_LENGTH} characters`)
 })
 
-export const metaSignedRequestRoutes: FastifyPluginAsyncZod<MetaSignedRequestRoutesOptions> = async (app, { appSecret, outbox, dataDeletions, now }) => {
+export const metaSignedRequestRoutes: FastifyPluginAsyncZod<MetaSignedRequestRoutesOptions> = async (app, { appSecret, outbox, dataDeletions, revocations, now }) => {
   // Fastify parses no forms. One field is read, so URLSearchParams is enough and no dependency is added;
   // Object.fromEntries defines own properties, so a field named __proto__ is just a field.
   app.addContentTypeParser(FORM, { parseAs: 'string' }, (_request, body, done) => {
@@ -35,7 +38,9 @@ export const metaSignedRequestRoutes: FastifyPluginAsyncZod<MetaSignedRequestRou
   app.post('/meta/deauthorize', { schema: { body: formBody } }, async (request) => {
     const payload = verifySignedRequest(request.body.signed_request, appSecret)
     await outbox.recordEvents([deauthorizedEvent(payload, now())], { requestId: request.id })
-    return { status: 'accepted', events: 1 }
+    // answered only once the revocations are written: should one fail, Meta calls again, and each is made once
+    const revoked = await revocations.revoke(await revocations.ofUser(payload.user_id), 'deauthorized', request.id)
+    return { status: 'accepted', events: 1 + revoked }
   })
 
   app.post('/meta/data-deletion', { schema: { body: formBody } }, async (request) => {

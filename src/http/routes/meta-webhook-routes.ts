@@ -9,6 +9,7 @@ import { appWebhookChanges, type AppWebhookChange } from '../../meta/app-webhook
 import { businessManagerId, isBusinessIntegration } from '../../meta/business-integration.js'
 import { verifyHubSignature } from '../../meta/app-webhook-signature.js'
 import { ProblemError } from '../../lib/problems.js'
+import type { Revocations } from '../../lifecycle/revocations.js'
 import type { Outbox } from '../../outbox/outbox.js'
 import type { Sessions } from '../../sessions/sessions.js'
 import { appEvent, type SessionsOfBusiness } from '../../webhooks/meta-events.js'
@@ -21,6 +22,8 @@ export interface MetaWebhookRoutesOptions {
   outbox: Outbox
   /** the completed sessions of a business, which Business Integration events name */
   sessions: Pick<Sessions, 'completedOfBusiness'>
+  /** a business that removes the app (business_integration_uninstall) revokes its completed sessions */
+  revocations: Pick<Revocations, 'revoke'>
   now: () => number
   /** Meta batches up to 1000 changes in one notification: this route takes more than BODY_LIMIT_BYTES */
   bodyLimit: number
@@ -33,6 +36,8 @@ const handshakeQuery = z.object({
   'hub.challenge': z.string().regex(/^[A-Za-z0-9._~-]{1,256}$/, 'must be 1–256 letters, digits or . _ ~ -').optional()
 })
 
+const UNINSTALL = 'business_integration_uninstall'
+
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
 
 /**
@@ -44,7 +49,7 @@ async function sessionsOfBusinesses (changes: AppWebhookChange[], sessions: Meta
   return new Map(await Promise.all([...businesses].map(async (id) => [id, await sessions.completedOfBusiness(id)] as const)))
 }
 
-export const metaWebhookRoutes: FastifyPluginAsyncZod<MetaWebhookRoutesOptions> = async (app, { appSecret, verifyToken, outbox, sessions, now, bodyLimit }) => {
+export const metaWebhookRoutes: FastifyPluginAsyncZod<MetaWebhookRoutesOptions> = async (app, { appSecret, verifyToken, outbox, sessions, revocations, now, bodyLimit }) => {
   // the signature is over the exact bytes: this scope keeps JSON bodies raw and parses them after the check
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => { done(null, body) })
@@ -78,6 +83,12 @@ export const metaWebhookRoutes: FastifyPluginAsyncZod<MetaWebhookRoutesOptions> 
     const at = now()
     const events = changes.map((change) => appEvent(change, at, sessionsOf))
     await outbox.recordEvents(events, { requestId: request.id })
-    return { status: 'accepted', events: events.length }
+    // answered only once the revocations are written: should one fail, Meta delivers the notification again
+    let revoked = 0
+    for (const change of changes.filter((c) => c.field === UNINSTALL && isBusinessIntegration(c))) {
+      const businessId = businessManagerId(change)
+      if (businessId !== null) revoked += await revocations.revoke(sessionsOf.get(businessId) ?? [], 'business_integration_uninstall', request.id)
+    }
+    return { status: 'accepted', events: events.length + revoked }
   })
 }

@@ -34,6 +34,12 @@ export class ExpiringMap<V> {
     if (entry) entry.value = value
   }
 
+  /** how long a live key has left, in ms; 0 when it is absent */
+  ttlMs (key: string): number {
+    const entry = this.#entries.get(key)
+    return entry ? Math.max(0, entry.expiresAt - this.now()) : 0
+  }
+
   has (key: string): boolean { return this.get(key) !== undefined }
   * values (): Generator<V> {
     for (const key of [...this.#entries.keys()]) {

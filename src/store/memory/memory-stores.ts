@@ -1,56 +1,14 @@
 // The in-process stores: one instance, nothing kept across restarts; for the sandbox and development only (used
-// when REDIS_URL is unset, with a warning). All four share one set of tables, so the outbox's writes that span
-// several kinds of record are single synchronous steps here, as atomic as the Redis scripts: nothing else runs
-// in between.
+// when REDIS_URL is unset, with a warning). All four share one set of tables (memory-tables.ts), so the outbox's
+// writes that span several kinds of record are single synchronous steps, as atomic as the Redis scripts.
 import type { FlowName } from '../../flows/flows.js'
 import type { DataDeletionStore } from '../data-deletion-store.js'
 import type { DeliveryStore } from '../delivery-store.js'
-import type { EventsWrite, OutboxStore, OutcomeWrite } from '../outbox-store.js'
-import { businessEntry, isChosen, type ChosenSession, type DataDeletionRecord, type DeliveryCursor, type DeliveryRecord, type DeliveryStatus, type LoginState, type SessionRecord } from '../records.js'
+import { isChosen, type ChosenSession, type DataDeletionRecord, type DeliveryCursor, type DeliveryRecord, type DeliveryStatus, type LoginState, type SessionRecord } from '../records.js'
 import type { ChooseFlowResult, ClaimResult, SessionStore, TakeLoginStateResult } from '../session-store.js'
 import type { Stores } from '../stores.js'
-import { ExpiringMap } from './expiring-map.js'
-
-const position = (d: DeliveryRecord): DeliveryCursor => ({ createdAt: Date.parse(d.created_at), id: d.id })
-// deliveries by creation time, and a business's sessions by completion time: the time, then the ID, as Redis orders
-// equal scores
-const byPosition = (a: DeliveryCursor, b: DeliveryCursor): number => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
-
-// Values are copied in and out (as Redis would) so that callers never share mutable records with the store.
-const copy = <T>(value: T): T => structuredClone(value)
-
-class Tables {
-  readonly sessions: ExpiringMap<SessionRecord>
-  readonly states: ExpiringMap<LoginState>
-  readonly claims: ExpiringMap<true>
-  readonly tokens: ExpiringMap<string>
-  readonly deliveries: ExpiringMap<DeliveryRecord>
-  readonly events: ExpiringMap<string>
-  readonly dataDeletions: ExpiringMap<DataDeletionRecord>
-  /** pending sessions and when they expire */
-  readonly expiries = new Map<string, { flow: FlowName; at: number }>()
-  /** processing sessions and when their next attempt is due */
-  readonly processing = new Map<string, number>()
-  /** per business, its completed sessions and when each completed (ms); the whole entry expires like the Redis key */
-  readonly businessSessions: ExpiringMap<Map<string, number>>
-
-  constructor (now: () => number) {
-    this.sessions = new ExpiringMap(now)
-    this.states = new ExpiringMap(now)
-    this.claims = new ExpiringMap(now)
-    this.tokens = new ExpiringMap(now)
-    this.deliveries = new ExpiringMap(now)
-    this.events = new ExpiringMap(now)
-    this.dataDeletions = new ExpiringMap(now)
-    this.businessSessions = new ExpiringMap(now)
-  }
-
-  close (): void {
-    for (const map of [this.sessions, this.states, this.claims, this.tokens, this.deliveries, this.events, this.dataDeletions, this.businessSessions]) map.close()
-    this.expiries.clear()
-    this.processing.clear()
-  }
-}
+import { MemoryOutboxStore } from './memory-outbox-store.js'
+import { byPosition, copy, position, Tables } from './memory-tables.js'
 
 class MemorySessionStore implements SessionStore {
   constructor (private readonly t: Tables) {}
@@ -112,7 +70,7 @@ class MemorySessionStore implements SessionStore {
   }
 
   async dueProcessing (before: number, limit: number): Promise<string[]> {
-    return [...this.t.processing].filter(([, at]) => at <= before).sort((a, b) => a[1] - b[1]).slice(0, limit).map(([id]) => id)
+    return dueIn(this.t.processing, before, limit)
   }
 
   async countProcessing (): Promise<number> { return this.t.processing.size }
@@ -129,9 +87,30 @@ class MemorySessionStore implements SessionStore {
   }
 
   async completedSessionsOfBusiness (businessId: string, since: number, limit: number): Promise<string[]> {
-    const members = [...this.t.businessSessions.get(businessId) ?? []].map(([id, at]) => ({ createdAt: at, id }))
-    return members.filter((m) => m.createdAt >= since).sort(byPosition).slice(0, limit).map((m) => m.id)
+    return ownedSince(this.t.businessSessions.get(businessId), since, limit)
   }
+
+  async completedSessionsOfUser (userId: string, since: number, limit: number): Promise<string[]> {
+    return ownedSince(this.t.userSessions.get(userId), since, limit)
+  }
+
+  async dueProvisioning (before: number, limit: number): Promise<string[]> {
+    return dueIn(this.t.provisioning, before, limit)
+  }
+
+  async dueNotices (before: number, limit: number): Promise<string[]> {
+    return dueIn(this.t.notices, before, limit)
+  }
+}
+
+/** an owner's sessions completed at or after `since`, oldest first, as the Redis sorted set orders them */
+function ownedSince (members: Map<string, number> | undefined, since: number, limit: number): string[] {
+  return [...members ?? []].map(([id, at]) => ({ createdAt: at, id })).filter((m) => m.createdAt >= since).sort(byPosition).slice(0, limit).map((m) => m.id)
+}
+
+/** an index's members due at `before` or earlier, soonest first */
+function dueIn (index: Map<string, number>, before: number, limit: number): string[] {
+  return [...index].filter(([, at]) => at <= before).sort((a, b) => a[1] - b[1]).slice(0, limit).map(([id]) => id)
 }
 
 class MemoryDeliveryStore implements DeliveryStore {
@@ -181,38 +160,6 @@ class MemoryDataDeletionStore implements DataDeletionStore {
 
   async putDataDeletion (record: DataDeletionRecord, ttlSeconds: number): Promise<void> {
     this.t.dataDeletions.set(record.confirmation_code, copy(record), ttlSeconds * 1000)
-  }
-}
-
-class MemoryOutboxStore implements OutboxStore {
-  constructor (private readonly t: Tables) {}
-
-  async recordOutcome ({ session, delivery, sealedEvent, retentionSeconds }: OutcomeWrite): Promise<void> {
-    const ttlMs = retentionSeconds * 1000
-    this.t.sessions.set(session.id, copy(session), ttlMs)
-    this.t.deliveries.set(delivery.id, copy(delivery), ttlMs)
-    this.t.events.set(delivery.id, sealedEvent, ttlMs)
-    this.t.tokens.delete(session.id)
-    this.t.claims.delete(session.id)
-    this.t.expiries.delete(session.id)
-    this.t.processing.delete(session.id)
-    const business = businessEntry(session)
-    if (business) {
-      // as the Redis script: add, drop what the retention no longer keeps, and expire the entry with the retention
-      const members = this.t.businessSessions.get(business.businessId) ?? new Map<string, number>()
-      members.set(session.id, business.completedAt)
-      for (const [id, at] of members) if (at < business.completedAt - ttlMs) members.delete(id)
-      this.t.businessSessions.set(business.businessId, members, ttlMs)
-    }
-  }
-
-  async recordEvents ({ events, retentionSeconds, dataDeletion }: EventsWrite): Promise<void> {
-    const ttlMs = retentionSeconds * 1000
-    for (const { delivery, sealedEvent } of events) {
-      this.t.deliveries.set(delivery.id, copy(delivery), ttlMs)
-      this.t.events.set(delivery.id, sealedEvent, ttlMs)
-    }
-    if (dataDeletion) this.t.dataDeletions.set(dataDeletion.confirmation_code, copy(dataDeletion), ttlMs)
   }
 }
 

@@ -24,6 +24,16 @@ export class RedisKeys {
    * ones completed more than the retention before it, and sets the key's TTL to the retention again
    */
   businessSessions (businessId: string): string { return `${this.prefix}business-sessions:${businessId}` }
+  /** the completed flow 2 sessions of a person, as businessSessions: a deauthorize revokes them */
+  userSessions (userId: string): string { return `${this.prefix}user-sessions:${userId}` }
+  /** the sessions whose expiry notices are scheduled, under the owner (noticeOwner) a later session supersedes */
+  noticeHolders (owner: string): string { return `${this.prefix}notice-holders:${owner}` }
+  /** completed sessions whose provisioning is not done, by the time of its next attempt */
+  get provisioning (): string { return `${this.prefix}sessions:provisioning` }
+  /** expiry notices not yet sent (noticeMember), by when each is due: sent or cancelled, a notice leaves it */
+  get notices (): string { return `${this.prefix}sessions:notices` }
+  /** a key no script writes: it fills the place of an optional key, so every script's keys are a fixed list */
+  get unused (): string { return `${this.prefix}unused` }
   /** pending sessions by expiry, as `flow:id`: an outcome removes its session, the sweep the expired ones */
   get expiries (): string { return `${this.prefix}sessions:expiries` }
   /** processing sessions by the time of their next attempt, as session IDs: the resumption sweep reads it */

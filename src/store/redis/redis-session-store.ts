@@ -153,4 +153,16 @@ export class RedisSessionStore implements SessionStore {
     // equal scores come in member order, as the in-process store sorts them
     return await guard(this.redis.zrangebyscore(this.keys.businessSessions(businessId), since, '+inf', 'LIMIT', 0, limit))
   }
+
+  async completedSessionsOfUser (userId: string, since: number, limit: number): Promise<string[]> {
+    return await guard(this.redis.zrangebyscore(this.keys.userSessions(userId), since, '+inf', 'LIMIT', 0, limit))
+  }
+
+  async dueProvisioning (before: number, limit: number): Promise<string[]> {
+    return await guard(this.redis.zrangebyscore(this.keys.provisioning, '-inf', before, 'LIMIT', 0, limit))
+  }
+
+  async dueNotices (before: number, limit: number): Promise<string[]> {
+    return await guard(this.redis.zrangebyscore(this.keys.notices, '-inf', before, 'LIMIT', 0, limit))
+  }
 }
