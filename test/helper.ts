@@ -49,6 +49,9 @@ export function testEnv (sim: { url: string }, webhookUrl: string, overrides: Re
     RETURN_URL_ORIGINS: RETURN_ORIGIN,
     META_WEBHOOK_VERIFY_TOKEN: VERIFY_TOKEN,
     LOG_LEVEL: 'info',
+    // provisioning, on by default, would add an event and Meta calls to every onboarding: the tests of
+    // test/provisioning/ and test/lifecycle/ turn it on (READINESS_CHECKS: undefined is the default)
+    READINESS_CHECKS: 'false',
     ...overrides
   }
 }

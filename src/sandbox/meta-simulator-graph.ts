@@ -2,7 +2,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { MSG, graphError, json } from './meta-simulator-http.js'
 import type { SimResponse } from './meta-simulator-http.js'
-import { LONG_LIVED_SECONDS, SHORT_LIVED_SECONDS, debugTokenData, tokenProblem } from './meta-simulator-store.js'
+import { SHORT_LIVED_SECONDS, debugTokenData, tokenProblem } from './meta-simulator-store.js'
 import type { SimulatorStore, TokenRecord } from './meta-simulator-store.js'
 
 export interface SimRequest {
@@ -61,7 +61,7 @@ export function exchangeLongLived (req: SimRequest, ctx: SimContext): SimRespons
     return graphError({ code: 190, message: MSG.invalidToken })
   }
   const token = ctx.store.issueToken(record.grant, true)
-  return json({ access_token: token, token_type: 'bearer', expires_in: LONG_LIVED_SECONDS })
+  return json({ access_token: token, token_type: 'bearer', expires_in: ctx.store.longLivedSeconds })
 }
 
 export function debugToken (req: SimRequest, ctx: SimContext): SimResponse {

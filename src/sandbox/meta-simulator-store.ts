@@ -60,6 +60,8 @@ export class SimulatorStore {
   private tokens = new Map<string, TokenRecord>()
   // The same grant object always stands for the same person/system user, even when ids were left to default.
   private generatedIds = new WeakMap<SimulatedGrant, { userId: string, businessId: string }>()
+  /** the life of a long-lived user token: Meta's is about 60 days; a test or the sandbox may make it end soon */
+  longLivedSeconds = LONG_LIVED_SECONDS
 
   constructor (
     private readonly appId: string,
@@ -119,7 +121,7 @@ export class SimulatorStore {
       grant: cloneGrant(grant),
       longLived,
       issuedAt: now,
-      expiresAt: system ? 0 : now + (longLived ? LONG_LIVED_SECONDS : SHORT_LIVED_SECONDS),
+      expiresAt: system ? 0 : now + (longLived ? this.longLivedSeconds : SHORT_LIVED_SECONDS),
       dataAccessExpiresAt: system ? 0 : now + DATA_ACCESS_SECONDS
     })
     return token
@@ -133,6 +135,7 @@ export class SimulatorStore {
     this.codes.clear()
     this.tokens.clear()
     this.generatedIds = new WeakMap()
+    this.longLivedSeconds = LONG_LIVED_SECONDS
   }
 }
 

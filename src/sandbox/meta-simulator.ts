@@ -105,6 +105,11 @@ export class MetaSimulator {
     this.failures.throttle(endpoint, ms)
   }
 
+  /** how long the long-lived user tokens issued from now on last (default about 60 days, as Meta's) */
+  setLongLivedLifetime (seconds: number): void {
+    this.store.longLivedSeconds = seconds
+  }
+
   issueCode (grant: SimulatedGrant, redirectUri?: string): string {
     return this.store.issueCode(grant, redirectUri)
   }
