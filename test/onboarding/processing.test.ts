@@ -147,7 +147,8 @@ t.test('two instances: each processing session is finished once', async (t) => {
 
 t.test('SIGKILL while processing, then a restart: the session is finished', async (t) => {
   const { sim, receiver } = await startPeers(t)
-  const redisUrl = `${REDIS_URL.replace(/\/\d*$/, '')}/13`
+  // a database of its own: durability.test.ts flushes 13, and tap runs files side by side
+  const redisUrl = `${REDIS_URL.replace(/\/\d*$/, '')}/14`
   const redis = new Redis(redisUrl)
   await redis.flushdb()
   t.teardown(async () => { await redis.flushdb(); await redis.quit() })
