@@ -4,13 +4,24 @@ import { MSG, graphError, json } from './meta-simulator-http.js'
 import type { SimResponse } from './meta-simulator-http.js'
 import { SHORT_LIVED_SECONDS, debugTokenData, tokenProblem } from './meta-simulator-store.js'
 import type { SimulatorStore, TokenRecord } from './meta-simulator-store.js'
+import type { SimulatedEndpoint } from './meta-simulator-types.js'
 
 export interface SimRequest {
   path: string
   query: Record<string, string>
   headers: Record<string, string | string[] | undefined>
-  /** Fields of a multipart/form-data body; undefined for any other body. */
+  /** Fields of a multipart/form-data or x-www-form-urlencoded body; undefined for any other body. */
   form: Record<string, string> | undefined
+  /** which of the two the form came as: some of Meta's endpoints document only one */
+  bodyType: 'multipart' | 'urlencoded' | undefined
+}
+
+/** one of the simulator's endpoints: which requests it takes, the name its calls are recorded under, its answer */
+export interface SimRoute {
+  method: string
+  path: RegExp
+  endpoint: (req: SimRequest) => SimulatedEndpoint | 'other'
+  handle: (req: SimRequest, match: RegExpExecArray) => SimResponse
 }
 
 export interface SimContext {
@@ -81,32 +92,36 @@ function proofMatches (token: string, time: string, proof: string, secret: strin
   return given !== undefined && timingSafeEqual(expected, given)
 }
 
+/** Meta's refusal of a call's appsecret_proof for `token` (parameters from the query or a form body), or undefined */
+export function proofProblem (token: string, params: Record<string, string>, ctx: SimContext): SimResponse | undefined {
+  const proof = params['appsecret_proof']
+  if (proof === undefined) return graphError({ code: 100, type: 'GraphMethodException', message: MSG.proofRequired })
+  const time = params['appsecret_time'] ?? ''
+  const fresh = /^\d+$/.test(time) && Math.abs(ctx.nowSeconds() - Number(time)) <= PROOF_MAX_SKEW_SECONDS
+  if (!fresh || !proofMatches(token, time, proof, ctx.appSecret)) {
+    return graphError({ code: 100, type: 'GraphMethodException', message: MSG.badProof })
+  }
+  return undefined
+}
+
 // Token first, then proof: Meta cannot check a proof for a token it does not know.
 function authenticate (req: SimRequest, ctx: SimContext): TokenRecord | SimResponse {
   const q = req.query
   const token = q['access_token']
   if (token === undefined || token === '') return graphError({ code: 2500, message: MSG.noToken })
   const record = ctx.store.token(token)
-  const now = ctx.nowSeconds()
-  const problem = tokenProblem(record, now)
+  const problem = tokenProblem(record, ctx.nowSeconds())
   if (problem !== undefined || record === undefined) {
     return graphError({ code: 190, error_subcode: problem?.subcode ?? 467, message: problem?.message ?? MSG.unparsableToken })
   }
-  const proof = q['appsecret_proof']
-  if (proof === undefined) return graphError({ code: 100, type: 'GraphMethodException', message: MSG.proofRequired })
-  const time = q['appsecret_time'] ?? ''
-  const fresh = /^\d+$/.test(time) && Math.abs(now - Number(time)) <= PROOF_MAX_SKEW_SECONDS
-  if (!fresh || !proofMatches(token, time, proof, ctx.appSecret)) {
-    return graphError({ code: 100, type: 'GraphMethodException', message: MSG.badProof })
-  }
-  return record
+  return proofProblem(token, q, ctx) ?? record
 }
 
-function isResponse (value: TokenRecord | SimResponse): value is SimResponse {
+export function isResponse<T extends object> (value: T | SimResponse): value is SimResponse {
   return 'status' in value
 }
 
-function requestedFields (q: Record<string, string>, fallback: string[]): string[] {
+export function requestedFields (q: Record<string, string>, fallback: string[]): string[] {
   const fields = q['fields']
   return fields === undefined || fields === '' ? fallback : fields.split(',').map((f) => f.trim()).filter((f) => f !== '')
 }
@@ -193,7 +208,7 @@ export function connectAsset (req: SimRequest, ctx: SimContext, systemUserId: st
     })
   }
   // Only the documented `curl --form` body counts, so a client sending JSON or urlencoded is caught here, not in production.
-  const assetId = req.form?.['asset_id']
+  const assetId = req.bodyType === 'multipart' ? req.form?.['asset_id'] : undefined
   if (assetId === undefined || assetId === '') return graphError({ code: 100, message: MSG.assetIdRequired })
   if (!/^\d+$/.test(assetId)) return graphError({ code: 100, message: '(#100) Param asset_id must be a valid ID' })
   // Meta documents no answer for a connection that already exists (docs/meta.md): the simulator refuses it with

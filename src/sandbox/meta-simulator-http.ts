@@ -1,5 +1,5 @@
-// Answers in the shapes Meta uses, as plain values (handlers stay free of Fastify and easy to read), and the one
-// request body the simulator reads.
+// Answers in the shapes Meta uses, as plain values (handlers stay free of Fastify and easy to read), and the
+// request bodies the simulator reads (multipart and urlencoded forms).
 import { randomBytes } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import type { ServerResponse } from 'node:http'
@@ -80,18 +80,25 @@ function metaDate (epochSeconds: number): string {
   return `${day}, ${p(d.getUTCDate())}-${month}-${p(d.getUTCFullYear() % 100)} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} UTC`
 }
 
-/** the fields of a multipart body (Meta's asset connections take one), or undefined for any other body */
-export async function readMultipart (request: FastifyRequest): Promise<Record<string, string> | undefined> {
+/** a form body's fields and how they came: multipart (asset connections take only that) or urlencoded (Graph calls) */
+export interface FormBody { type: 'multipart' | 'urlencoded', fields: Record<string, string> }
+
+/** the fields of a multipart or urlencoded body, or undefined for any other body (JSON and others stay unread) */
+export async function readForm (request: FastifyRequest): Promise<FormBody | undefined> {
   const contentType = request.headers['content-type']
-  if (contentType === undefined || !/^multipart\/form-data\b/i.test(contentType) || !Buffer.isBuffer(request.body)) return undefined
+  if (contentType === undefined || !Buffer.isBuffer(request.body)) return undefined
+  if (/^application\/x-www-form-urlencoded\b/i.test(contentType)) {
+    return { type: 'urlencoded', fields: Object.fromEntries(new URLSearchParams(request.body.toString('utf8'))) }
+  }
+  if (!/^multipart\/form-data\b/i.test(contentType)) return undefined
   try {
     const form = await new Response(request.body, { headers: { 'content-type': contentType } }).formData()
     const fields: Record<string, string> = {}
     for (const [name, value] of form) if (typeof value === 'string') fields[name] = value
-    return fields
+    return { type: 'multipart', fields }
   } catch {
     // A malformed body reaches the handler as an empty form, which Meta answers with "parameter required".
-    return {}
+    return { type: 'multipart', fields: {} }
   }
 }
 

@@ -45,6 +45,11 @@ function base62 (length: number): string {
   return out
 }
 
+/** a new access token in Meta's shape: `EAA` and base62 characters */
+export function newAccessToken (): string {
+  return 'EAA' + base62(60)
+}
+
 function digits (length: number): string {
   let out = String(randomInt(1, 10))
   while (out.length < length) out += String(randomInt(0, 10))
@@ -114,7 +119,7 @@ export class SimulatorStore {
   }
 
   issueToken (grant: ResolvedGrant, longLived: boolean): string {
-    const token = 'EAA' + base62(60)
+    const token = newAccessToken()
     const now = this.nowSeconds()
     const system = grant.kind === 'system_user'
     this.tokens.set(token, {

@@ -67,6 +67,22 @@ export type SimulatedEndpoint =
   | 'asset_connections'
   | 'assigned_ad_accounts'
   | 'dialog'
+  // provisioning after an onboarding (docs/meta.md, "Provisioning: Pages and ad accounts")
+  | 'page_token'
+  | 'subscribed_apps'
+  | 'ad_account'
+
+/** What an ad account answers about its readiness (Marketing API, Ad Account reference); unset fields keep their value */
+export interface SimulatedAdAccount {
+  /** `account_status`: 1 ACTIVE, 2 DISABLED, 3 UNSETTLED, …; default 1 */
+  accountStatus?: number
+  /** `disable_reason`: 0 NONE, 1 ADS_INTEGRITY_POLICY, …; default 0 */
+  disableReason?: number
+  /** `business_country_code`, ISO 3166 alpha-2; null: Meta gives none (the key is left out); default US */
+  businessCountryCode?: string | null
+  /** whether `funding_source_details` is there (a payment method); default true */
+  paymentMethod?: boolean
+}
 
 export interface GraphErrorSpec {
   code: number

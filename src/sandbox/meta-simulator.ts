@@ -7,27 +7,20 @@ import { DECIDE_PATH, DIALOG_PATH, approvalUrl, denialUrl, misanswerUrl } from '
 import { DialogEndpoints } from './meta-simulator-dialog-endpoints.js'
 import { ASSETS_PATH } from './meta-simulator-login.js'
 import { accounts, adAccounts, assignedAdAccounts, connectAsset, debugToken, exchangeCode, exchangeLongLived, me } from './meta-simulator-graph.js'
-import type { SimContext, SimRequest } from './meta-simulator-graph.js'
-import { graphError, plain, readMultipart, sleepUnlessGone } from './meta-simulator-http.js'
+import type { SimContext, SimRequest, SimRoute } from './meta-simulator-graph.js'
+import { graphError, plain, readForm, sleepUnlessGone } from './meta-simulator-http.js'
 import type { SimResponse } from './meta-simulator-http.js'
 import { FailurePlan } from './meta-simulator-failures.js'
 import { SimulatorStore, cloneGrant } from './meta-simulator-store.js'
+import { Provisioning } from './meta-simulator-provisioning.js'
 import { appWebhookBody, businessIntegrationValue, postAppWebhook, postSignedRequest, signSignedRequest, signedRequestPayload, verifySubscription } from './meta-simulator-callbacks.js'
 import type { CallbackAnswer, SignedRequestFields } from './meta-simulator-callbacks.js'
-import type { DialogMisanswer, Failure, MetaSimulatorOptions, RecordedCall, SimulatedEndpoint, SimulatedGrant } from './meta-simulator-types.js'
+import type { DialogMisanswer, Failure, MetaSimulatorOptions, RecordedCall, SimulatedAdAccount, SimulatedEndpoint, SimulatedGrant } from './meta-simulator-types.js'
 
-export type { DialogMisanswer, Failure, GraphErrorSpec, MetaSimulatorOptions, RecordedCall, SimulatedEndpoint, SimulatedGrant } from './meta-simulator-types.js'
+export type { DialogMisanswer, Failure, GraphErrorSpec, MetaSimulatorOptions, RecordedCall, SimulatedAdAccount, SimulatedEndpoint, SimulatedGrant } from './meta-simulator-types.js'
 
 /** the app callbacks Meta makes to the app's own endpoints */
 export type AppCallback = 'deauthorize' | 'data_deletion' | 'business_integration_uninstall'
-
-type Handler = (req: SimRequest, match: RegExpExecArray) => SimResponse
-interface Route {
-  method: string
-  path: RegExp
-  endpoint: (req: SimRequest) => SimulatedEndpoint | 'other'
-  handle: Handler
-}
 
 const VERSION = String.raw`/v\d+\.\d+`
 
@@ -42,6 +35,7 @@ export class MetaSimulator {
   private readonly latencyMs: number
   private readonly nowMs: () => number
   private readonly store: SimulatorStore
+  private readonly provisioning = new Provisioning()
   private readonly failures: FailurePlan
   private readonly sleepers = new Set<() => void>()
   private readonly dialogs: DialogEndpoints
@@ -94,6 +88,7 @@ export class MetaSimulator {
     this.assetConnections.splice(0)
     this.failures.clear()
     this.store.clear()
+    this.provisioning.clear()
   }
 
   failNext (endpoint: SimulatedEndpoint, failure: Failure, times = 1): void {
@@ -108,6 +103,16 @@ export class MetaSimulator {
   /** how long the long-lived user tokens issued from now on last (default about 60 days, as Meta's) */
   setLongLivedLifetime (seconds: number): void {
     this.store.longLivedSeconds = seconds
+  }
+
+  /** the Pages the app is subscribed to (with a Page token, by `POST /{page-id}/subscribed_apps`), and their fields */
+  pageSubscriptions (): Array<{ pageId: string, fields: string[] }> {
+    return this.provisioning.pages.subscriptions()
+  }
+
+  /** what ad account `id` (digits or `act_…`) answers from now on; fields left out keep their value */
+  setAdAccount (id: string, state: SimulatedAdAccount): void {
+    this.provisioning.adAccounts.set(id, state)
   }
 
   issueCode (grant: SimulatedGrant, redirectUri?: string): string {
@@ -171,7 +176,7 @@ export class MetaSimulator {
     }
   }
 
-  private routes (): Route[] {
+  private routes (): SimRoute[] {
     const fixed = (endpoint: SimulatedEndpoint | 'other') => () => endpoint
     return [
       { method: 'GET', path: DIALOG_PATH, endpoint: fixed('dialog'), handle: (req) => this.dialogs.page(req, 'continue') },
@@ -201,15 +206,17 @@ export class MetaSimulator {
         path: new RegExp(`^${VERSION}/(\\d+)/assigned_ad_accounts$`),
         endpoint: fixed('assigned_ad_accounts'),
         handle: (req, match) => assignedAdAccounts(req, this.context(), match[1] ?? '')
-      }
+      },
+      // provisioning: a Page's token, the app's subscription to a Page, an ad account's readiness
+      ...this.provisioning.routes(VERSION, () => this.context())
     ]
   }
 
   private buildServer (): FastifyInstance {
     // forceCloseConnections: close() must not wait for keep-alive sockets that test clients leave open.
     const app = Fastify({ logger: false, forceCloseConnections: true })
-    // Bodies are kept raw: only multipart matters (asset connections), and Meta answers other bodies with its
-    // own error envelope rather than a framework 415/400.
+    // Bodies are kept raw: only forms matter (asset connections, subscribed_apps), and Meta answers other
+    // bodies with its own error envelope rather than a framework 415/400.
     app.removeAllContentTypeParsers()
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => { done(null, body) })
     const routes = this.routes()
@@ -221,15 +228,17 @@ export class MetaSimulator {
     return app
   }
 
-  private async dispatch (routes: Route[], request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  private async dispatch (routes: SimRoute[], request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const url = new URL(request.raw.url ?? '/', 'http://simulator.invalid')
+    const body = await readForm(request)
     const req: SimRequest = {
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       headers: { ...request.headers },
-      form: await readMultipart(request)
+      form: body?.fields,
+      bodyType: body?.type
     }
-    let route: Route | undefined
+    let route: SimRoute | undefined
     let match: RegExpExecArray | null = null
     for (const candidate of routes) {
       match = candidate.method === request.method ? candidate.path.exec(req.path) : null

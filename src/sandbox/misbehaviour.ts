@@ -1,6 +1,7 @@
 // What the sandbox can make the simulated Meta do wrong on the next login, so a person can watch the
 // service handle it: each choice applies once, to the next approval on the dialog, then resets.
-import type { DialogMisanswer, MetaSimulator, SimulatedGrant } from './meta-simulator.js'
+import { DEFAULT_AD_ACCOUNT } from './meta-simulator-ad-accounts.js'
+import type { DialogMisanswer, Failure, MetaSimulator, SimulatedAdAccount, SimulatedGrant } from './meta-simulator.js'
 
 export const MISBEHAVIOURS = {
   none: 'Nothing: Meta behaves',
@@ -11,7 +12,11 @@ export const MISBEHAVIOURS = {
   throttled: 'Meta throttles /me for a minute, as a business use case limit (processing, then completed after Meta\'s estimate)',
   login_error: 'Meta ends the login with an error instead of a code (login_error)',
   app_not_setup: 'Meta answers "App Not Setup": error_code 1349126 and its message, without error (login_error)',
-  empty_redirect: 'Meta sends the browser back with the state only: no code, no error (login_error, no_code)'
+  empty_redirect: 'Meta sends the browser back with the state only: no code, no error (login_error, no_code)',
+  ad_account_disabled: 'The ad accounts (and the partner\'s billed account) are DISABLED for an integrity policy (provisioned, ad_account_not_active)',
+  ad_account_region: 'The ad accounts\' business is in Germany, outside the served regions (provisioned, ad_account_region_not_supported)',
+  ad_account_no_payment: 'The ad accounts have no payment method (provisioned, ad_account_no_payment_method)',
+  page_subscription_refused: 'Meta refuses the next Page subscription with a permission error (provisioned, page_subscription_failed)'
 } as const
 
 export type Misbehaviour = keyof typeof MISBEHAVIOURS
@@ -21,11 +26,34 @@ export const isMisbehaviour = (value: unknown): value is Misbehaviour => typeof 
 /** the permissions whose absence each flow's check names first */
 const MARKETING_SCOPES = ['paid_marketing_messages', 'marketing_messages_messenger']
 
+/** what each ad account misbehaviour makes the accounts answer (disable_reason 1: ADS_INTEGRITY_POLICY, Ad Account reference) */
+const AD_ACCOUNT_STATES: Partial<Record<Misbehaviour, SimulatedAdAccount>> = {
+  ad_account_disabled: { accountStatus: 2, disableReason: 1 },
+  ad_account_region: { businessCountryCode: 'DE' },
+  ad_account_no_payment: { paymentMethod: false }
+}
+
+/** Meta's refusal of a messaging field without pages_messaging, in the wording public records of its answers quote (docs/meta.md) */
+const SUBSCRIPTION_REFUSED: Failure = {
+  status: 403,
+  graphError: { code: 200, message: '(#200) To subscribe to the messages field, one of these permissions is needed: pages_messaging' }
+}
+
 export class MisbehaviourSwitch {
   #next: Misbehaviour = 'none'
+  /** the ad accounts the last approval's misbehaviour changed: the next approval finds them as they were */
+  #changed: string[] = []
 
-  /** the simulator's `failNext` and `throttle`, passed as functions because the simulator is built with this switch */
-  constructor (private readonly failNext: MetaSimulator['failNext'], private readonly throttle: MetaSimulator['throttle']) {}
+  /**
+   * The simulator's `failNext`, `throttle` and `setAdAccount`, passed as functions because the simulator is built
+   * with this switch, and flow 3's billed account (PARTNER_AD_ACCOUNT_ID), which the ad account misbehaviours change too.
+   */
+  constructor (
+    private readonly failNext: MetaSimulator['failNext'],
+    private readonly throttle: MetaSimulator['throttle'],
+    private readonly setAdAccount: MetaSimulator['setAdAccount'],
+    private readonly partnerAdAccountId?: string
+  ) {}
 
   get next (): Misbehaviour { return this.#next }
   set (value: Misbehaviour): void { this.#next = value }
@@ -34,6 +62,13 @@ export class MisbehaviourSwitch {
   apply = (grant: SimulatedGrant): SimulatedGrant | DialogMisanswer => {
     const mode = this.#next
     this.#next = 'none'
+    for (const id of this.#changed.splice(0)) this.setAdAccount(id, DEFAULT_AD_ACCOUNT)
+    const adAccountState = AD_ACCOUNT_STATES[mode]
+    if (adAccountState !== undefined) {
+      this.#changed = [...new Set([...grant.adAccountIds, ...(this.partnerAdAccountId === undefined ? [] : [this.partnerAdAccountId])])]
+      for (const id of this.#changed) this.setAdAccount(id, adAccountState)
+      return grant
+    }
     switch (mode) {
       case 'missing_permission': return { ...grant, scopes: grant.scopes.filter((s) => !MARKETING_SCOPES.includes(s)) }
       case 'wrong_app': return { ...grant, appId: '999999999999999' }
@@ -43,6 +78,7 @@ export class MisbehaviourSwitch {
       case 'login_error': return 'login_error'
       case 'app_not_setup': return 'app_not_setup'
       case 'empty_redirect': return 'no_code'
+      case 'page_subscription_refused': this.failNext('subscribed_apps', SUBSCRIPTION_REFUSED); return grant
       default: return grant
     }
   }

@@ -65,7 +65,13 @@ export async function startSandbox (options: SandboxOptions = {}): Promise<Sandb
   const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`
   const verifyToken = randomBytes(16).toString('hex')
 
-  const misbehaviour: MisbehaviourSwitch = new MisbehaviourSwitch((...args) => meta.failNext(...args), (...args) => meta.throttle(...args))
+  const partnerAdAccountId = '777000000000001'
+  const misbehaviour: MisbehaviourSwitch = new MisbehaviourSwitch(
+    (...args) => meta.failNext(...args),
+    (...args) => meta.throttle(...args),
+    (...args) => { meta.setAdAccount(...args) },
+    partnerAdAccountId
+  )
   const meta = new MetaSimulator({
     appId,
     appSecret,
@@ -98,7 +104,7 @@ export async function startSandbox (options: SandboxOptions = {}): Promise<Sandb
     META_APP_ID: appId,
     META_APP_SECRET: appSecret,
     ...Object.fromEntries(FLOW_LIST.map((flow) => [flow.configIdVariable, CONFIG_IDS[flow.name]])),
-    PARTNER_AD_ACCOUNT_ID: '777000000000001',
+    PARTNER_AD_ACCOUNT_ID: partnerAdAccountId,
     META_GRAPH_URL: meta.url,
     META_API_URL: meta.url,
     META_DIALOG_URL: meta.url,

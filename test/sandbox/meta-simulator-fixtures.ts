@@ -1,8 +1,10 @@
 // What the simulated Meta's tests share: one simulator on loopback for the whole test file, reset before each
 // test; two grants (a system-user token as flows 1 and 3 get, a user token as flow 2 gets); and calls to it as
-// the service makes them (the code exchange, debug_token, appsecret_proof).
+// the service makes them (the code exchange, debug_token, appsecret_proof), by hand or through the service's own
+// Meta client.
 import { createHmac } from 'node:crypto'
 import t from 'tap'
+import { MetaClient } from '../../src/meta/meta-client.js'
 import { MetaSimulator } from '../../src/sandbox/meta-simulator.js'
 import type { SimulatedGrant } from '../../src/sandbox/meta-simulator.js'
 
@@ -76,3 +78,21 @@ export function proof (token: string, time = Math.floor(Date.now() / 1000)): Rec
 
 export const debug = (token: string): Promise<Answer> =>
   call(`/${V}/debug_token`, { input_token: token, access_token: `${APP_ID}|${APP_SECRET}` })
+
+/** the service's Meta client pointed at a simulator (one origin for the Graph and api hosts), retrying at once */
+export function metaClient (target: MetaSimulator = sim, now?: () => number): MetaClient {
+  return new MetaClient({
+    appId: APP_ID,
+    appSecret: APP_SECRET,
+    graphUrl: target.url,
+    apiUrl: target.url,
+    graphVersion: V,
+    timeoutMs: 2000,
+    retryBaseMs: 1,
+    ...(now !== undefined ? { now } : {})
+  })
+}
+
+/** a urlencoded POST body, as the service sends subscribed_apps */
+export const formPost = (params: Record<string, string>): RequestInit =>
+  ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() })

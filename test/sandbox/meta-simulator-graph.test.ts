@@ -96,7 +96,7 @@ t.test('asset connection takes a multipart form from the right system user', asy
   const urlencoded = await call(path, {}, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: new URLSearchParams({ asset_id: '424242' }) })
   t.equal(urlencoded.status, 400)
   t.match(urlencoded.body.error, { code: 100, message: '(#100) The parameter asset_id is required' })
-  t.equal(sim.callsTo('asset_connections')[1]?.form, undefined, 'only multipart bodies are recorded as form')
+  t.same(sim.callsTo('asset_connections')[1]?.form, { asset_id: '424242' }, 'recorded as form, yet only a multipart body counts')
   const asJson = await call(path, {}, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"asset_id":"424242"}' })
   t.match(asJson.body.error, { code: 100, message: '(#100) The parameter asset_id is required' })
 
