@@ -107,11 +107,12 @@ t.test('two instances: each session provisioned once', async (t) => {
 })
 
 t.test('a provisioning whose job was lost is queued again by the sweep', async (t) => {
-  const h = await provisioningHarness(t, { ONBOARDING_RETRY_SCHEDULE: '300ms' }, { deps: { sweepIntervalMs: 200 } })
+  const h = await provisioningHarness(t, { ONBOARDING_RETRY_SCHEDULE: '2s' }, { deps: { sweepIntervalMs: 200 } })
   h.sim.failNext('ad_account', { status: 500 }, 3)
   const { onboard } = await import('../helper.js')
   const { session } = await onboard(h, 'business_portfolio', GRANTS.business_portfolio)
-  await new Promise((resolve) => setTimeout(resolve, 150))
+  // once the first attempt is over, its job waits in the delayed set: that is what Redis loses here
+  for (let i = 0; i < 50 && !h.logs.text.includes('provisioning attempt interrupted'); i++) await new Promise((resolve) => setTimeout(resolve, 100))
   const connection = h.redis.duplicate()
   const queue = new Queue('provisioning', { connection, prefix: `${h.prefix}bull` })
   t.teardown(async () => { await queue.close(); connection.disconnect() })
