@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { parse } from 'yaml'
 import { hubSignature } from '../src/meta/app-webhook-signature.js'
 import { appWebhookBody, businessIntegrationValue } from '../src/sandbox/meta-simulator-callbacks.js'
@@ -157,18 +157,7 @@ t.test('every route, success and error, answers what openapi.yaml documents', as
   t.ok(checked.length >= 62, `${checked.length} responses checked`)
 
   // and what the partner's endpoint received
-  const schemas: Record<string, string> = {
-    'onboarding.completed': 'OnboardingCompleted',
-    'onboarding.failed': 'OnboardingFailed',
-    'meta.deauthorized': 'MetaDeauthorized',
-    'meta.data_deletion_requested': 'MetaDataDeletionRequested',
-    'meta.app_event': 'MetaAppEvent'
-  }
-  for (const event of h.receiver.events) {
-    const name = schemas[event.type]!
-    const validate = ajv.getSchema(`openapi#/components/schemas/${name}`)!
-    if (!validate(event.body)) t.fail(`${event.type} webhook does not match ${name}: ${ajv.errorsText(validate.errors)}`)
-  }
+  checkWebhooks(t, h)
   t.ok(h.receiver.events.length >= 7, `${h.receiver.events.length} webhooks checked`)
   // a schema of the oneOf that does not match is a failure of the check, not a pass
   const appEvent = ajv.getSchema('openapi#/components/schemas/MetaAppEvent')!
@@ -178,6 +167,55 @@ t.test('every route, success and error, answers what openapi.yaml documents', as
   t.equal(asAppEvent({ ...appData, field: 'business_integration_uninstall' }), false, 'a Business Integration change without business_id and session_ids')
   t.equal(asAppEvent({ ...appData, field: 'plugin_comment', business_id: null, session_ids: [] }), false, 'another field with them')
   t.equal(asAppEvent({ ...appData, field: 'business_integration_install', business_id: null, session_ids: [] }), true)
+})
+
+const WEBHOOK_SCHEMAS: Record<string, string> = {
+  'onboarding.completed': 'OnboardingCompleted',
+  'onboarding.failed': 'OnboardingFailed',
+  'onboarding.provisioned': 'OnboardingProvisioned',
+  'onboarding.token_expiring': 'OnboardingTokenExpiring',
+  'onboarding.token_expired': 'OnboardingTokenExpired',
+  'onboarding.revoked': 'OnboardingRevoked',
+  'meta.deauthorized': 'MetaDeauthorized',
+  'meta.data_deletion_requested': 'MetaDataDeletionRequested',
+  'meta.app_event': 'MetaAppEvent'
+}
+
+/** every webhook the partner's endpoint received against its documented schema */
+function checkWebhooks (t: Test, h: Harness): void {
+  for (const event of h.receiver.events) {
+    const name = WEBHOOK_SCHEMAS[event.type]
+    if (name === undefined) {
+      t.fail(`${event.type} webhook has no documented schema`)
+      continue
+    }
+    const validate = ajv.getSchema(`openapi#/components/schemas/${name}`)!
+    if (!validate(event.body)) t.fail(`${event.type} webhook does not match ${name}: ${ajv.errorsText(validate.errors)}`)
+  }
+}
+
+t.test('what follows a completed onboarding: provisioning, expiry notices and revocation, as documented', async (t) => {
+  const h = await build(t, { env: { READINESS_CHECKS: undefined, PAGE_SUBSCRIBED_FIELDS: 'messages,feed', DELIVER_PAGE_TOKENS: 'true', TOKEN_EXPIRY_NOTICE: '100d' } })
+  h.sim.setAdAccount('5566778899', { accountStatus: 3, businessCountryCode: null, paymentMethod: false })
+  const portfolio = await onboard(h, 'business_portfolio', GRANTS.business_portfolio, { external_id: 'tenant-1' })
+  const person = await onboard(h, 'asset_based', GRANTS.asset_based)
+  h.sim.failNext('ad_account', { status: 400, graphError: { code: 100, error_subcode: 33, message: 'Unsupported get request' } })
+  await onboard(h, 'partner_billing', GRANTS.partner_billing)
+  await h.receiver.waitFor((e) => e.filter((x) => x.type === 'onboarding.provisioned').length === 3 && e.some((x) => x.type === 'onboarding.token_expiring'), 10_000)
+  await probe(t, h, '/v1/sessions/{id}', { url: `/v1/sessions/${portfolio.session.id}`, headers: auth })
+  const uninstall = appWebhookBody(APP_ID, 'business_integration_uninstall', businessIntegrationValue(GRANTS.business_portfolio.businessId), 1700000000)
+  await probe(t, h, '/meta/webhooks', { method: 'POST', url: '/meta/webhooks', headers: { 'content-type': 'application/json', 'x-hub-signature-256': hubSignature(uninstall, h.config.meta.appSecret) }, payload: uninstall })
+  await h.receiver.waitFor((e) => e.some((x) => x.type === 'onboarding.revoked'))
+  await probe(t, h, '/v1/sessions/{id}', { url: `/v1/sessions/${portfolio.session.id}`, headers: auth })
+  await probe(t, h, '/v1/sessions/{id}', { url: `/v1/sessions/${person.session.id}`, headers: auth })
+  checkWebhooks(t, h)
+  const types = new Set(h.receiver.events.map((e) => e.type))
+  for (const type of ['onboarding.provisioned', 'onboarding.token_expiring', 'onboarding.revoked']) t.ok(types.has(type), `${type} checked`)
+  const provisioned = h.receiver.events.filter((e) => e.type === 'onboarding.provisioned').map((e) => JSON.stringify(e.body.data))
+  t.ok(provisioned.some((d) => d.includes('"check_failed"')) && provisioned.some((d) => d.includes('"page_subscription_failed"')), 'failed checks and subscriptions among them')
+  // the check fails on a provisioned event that breaks its schema
+  const validate = ajv.getSchema('openapi#/components/schemas/OnboardingProvisioned')!
+  t.equal(validate({ type: 'onboarding.provisioned', timestamp: '2026-11-24T12:01:02.345Z', data: { session_id: 'x', external_id: null, metadata: null, flow: 'asset_based', ready: 'yes' } }), false)
 })
 
 t.test('the check itself fails on a body that breaks the schema', async (t) => {
