@@ -45,13 +45,20 @@ async function startMeta (appId, appSecret) {
   return { url: await firstLine(child), child }
 }
 
-/** the partner's endpoint: counts deliveries, answers 204 */
+/** the partner's endpoint: counts deliveries by event type, answers 204; GET answers the counts */
 async function startReceiver () {
   const child = pinned(1, ['-e', `
-    const http = require('node:http'); let n = 0
+    const http = require('node:http'); const counts = {}
     const server = http.createServer((req, res) => {
-      if (req.method === 'GET') return res.end(String(n))
-      req.resume(); req.on('end', () => { n++; res.writeHead(204); res.end() })
+      if (req.method === 'GET') return res.end(JSON.stringify(counts))
+      const chunks = []
+      req.on('data', (c) => chunks.push(c))
+      req.on('end', () => {
+        let type = 'unreadable'
+        try { type = JSON.parse(Buffer.concat(chunks)).type } catch {}
+        counts[type] = (counts[type] ?? 0) + 1
+        res.writeHead(204); res.end()
+      })
     })
     server.keepAliveTimeout = 60000
     server.listen(0, '127.0.0.1', () => process.stdout.write('http://127.0.0.1:' + server.address().port + '\\n'))
@@ -66,8 +73,16 @@ const cpuMs = (pid) => {
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]
 
+/** the product as configured by default, the product subscribing every Page to its webhooks, the reference */
+const TARGETS = {
+  product: {},
+  'product-pages': { PAGE_SUBSCRIBED_FIELDS: 'messages,messaging_optins,messaging_postbacks' },
+  reference: {}
+}
+const isProduct = (name) => name !== 'reference'
+
 async function startTarget (name, env) {
-  const script = name === 'product' ? 'dist/server.js' : 'bench/reference-server.mjs'
+  const script = isProduct(name) ? 'dist/server.js' : 'bench/reference-server.mjs'
   // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the server under test
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
   const child = spawn('taskset', ['-c', '0', process.execPath, ...nodeArgs, script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
@@ -99,7 +114,11 @@ async function login (base, metaUrl, agent, apiKey) {
 async function run (name, env, concurrency, meta, receiver) {
   const child = await startTarget(name, env)
   const agent = new Agent({ connections: concurrency * 2, keepAliveTimeout: 30_000 })
-  const delivered0 = Number(await (await request(receiver.url)).body.text())
+  const counts = async () => JSON.parse(await (await request(receiver.url)).body.text())
+  const completed = (c) => c['onboarding.completed'] ?? 0
+  // the product provisions every completed onboarding (readiness checks are on by default): one more event each
+  const provisioned = (c) => isProduct(name) ? c['onboarding.provisioned'] ?? 0 : 0
+  const before = await counts()
   // warm-up
   for (let i = 0; i < 20; i++) await login(env.PUBLIC_BASE_URL, meta.url, agent, env.PARTNER_API_KEYS)
   const cpu0 = cpuMs(child.pid)
@@ -113,16 +132,19 @@ async function run (name, env, concurrency, meta, receiver) {
     }
   }))
   const elapsed = (performance.now() - started) / 1000
-  // the product delivers asynchronously: its CPU counts until every webhook of the run has arrived
-  const expected = delivered0 + 20 + durations.length
-  for (let i = 0; i < 300 && Number(await (await request(receiver.url)).body.text()) < expected; i++) await new Promise((resolve) => setTimeout(resolve, 50))
-  const delivered = Number(await (await request(receiver.url)).body.text()) - delivered0 - 20
+  // the product delivers and provisions asynchronously: its CPU counts until every webhook of the run has arrived
+  const expected = completed(before) + 20 + durations.length
+  const arrived = (c) => completed(c) >= expected && (!isProduct(name) || provisioned(c) >= provisioned(before) + 20 + durations.length)
+  for (let i = 0; i < 300 && !arrived(await counts()); i++) await new Promise((resolve) => setTimeout(resolve, 50))
+  const after = await counts()
+  const delivered = completed(after) - completed(before) - 20
+  const provisionedInRun = provisioned(after) - provisioned(before) - 20
   const cpu = cpuMs(child.pid) - cpu0
   child.kill('SIGTERM')
   await once(child, 'exit')
   await agent.close()
   durations.sort((a, b) => a - b)
-  return { name, concurrency, logins: durations.length, perSecond: durations.length / elapsed, p50: percentile(durations, 0.5), p99: percentile(durations, 0.99), cpuPerLogin: cpu / durations.length, errors, delivered }
+  return { name, concurrency, logins: durations.length, perSecond: durations.length / elapsed, p50: percentile(durations, 0.5), p99: percentile(durations, 0.99), cpuPerLogin: cpu / durations.length, errors, delivered, provisioned: provisionedInRun }
 }
 
 const appId = '100000000000001'
@@ -169,14 +191,17 @@ console.log(`simulated Meta alone: one call p50 ${percentile(simTimes, 0.5).toFi
 const results = []
 try {
   for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? ['product', 'reference'] : ['reference', 'product']
+    // BENCH_TARGETS=product,product-pages,reference to compare the product with and without Page subscription
+    const targets = (process.env.BENCH_TARGETS ?? 'product,reference').split(',')
+    const order = round % 2 === 0 ? targets : [...targets].reverse()
     for (const concurrency of LEVELS) {
       for (const name of order) {
         // BENCH_PRODUCT_ENV="LOG_LEVEL=silent ..." to measure what one setting costs
-        const extra = name === 'product' ? Object.fromEntries((process.env.BENCH_PRODUCT_ENV ?? '').split(' ').filter(Boolean).map((kv) => kv.split('='))) : {}
-        const r = await run(name, { ...envFor(name === 'product' ? 3300 : 3400), ...extra }, concurrency, meta, receiver)
+        const extra = isProduct(name) ? Object.fromEntries((process.env.BENCH_PRODUCT_ENV ?? '').split(' ').filter(Boolean).map((kv) => kv.split('='))) : {}
+        const r = await run(name, { ...envFor(isProduct(name) ? 3300 : 3400), ...TARGETS[name], ...extra }, concurrency, meta, receiver)
         results.push(r)
-        console.log(`round ${round + 1} ${name.padEnd(9)} c=${String(concurrency).padStart(2)}: ${r.perSecond.toFixed(0).padStart(5)} logins/s, callback p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms, ${r.cpuPerLogin.toFixed(2)} CPU-ms/login, ${r.errors} errors, ${r.delivered}/${r.logins} webhooks`)
+        const provisionedNote = isProduct(name) ? `, ${r.provisioned}/${r.logins} provisioned` : ''
+        console.log(`round ${round + 1} ${name.padEnd(13)} c=${String(concurrency).padStart(2)}: ${r.perSecond.toFixed(0).padStart(5)} logins/s, callback p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms, ${r.cpuPerLogin.toFixed(2)} CPU-ms/login, ${r.errors} errors, ${r.delivered}/${r.logins} webhooks${provisionedNote}`)
       }
     }
   }
@@ -200,4 +225,17 @@ for (const concurrency of LEVELS) {
   console.log(`c=${String(concurrency).padStart(2)} logins/s         ${p.rate.toFixed(0).padStart(6)}               ${ref.rate.toFixed(0).padStart(6)}          ${(p.rate / ref.rate).toFixed(2)}× (target ≥ 0.8× at c=16)`)
   console.log(`     CPU-ms/login     ${p.cpu.toFixed(2).padStart(6)}               ${ref.cpu.toFixed(2).padStart(6)}          ${(p.cpu / ref.cpu).toFixed(2)}× (target ≤ 1.25× at c=16)`)
   console.log(`     callback p99 ms  ${p.p99.toFixed(1).padStart(6)}               ${ref.p99.toFixed(1).padStart(6)}`)
+}
+
+// provisioning must not move the callback: the product subscribing every Page beside the product as configured
+if (results.some((r) => r.name === 'product-pages')) {
+  console.log('\nmedian over rounds   product (default)   product-pages (PAGE_SUBSCRIBED_FIELDS set)   ratio')
+  for (const concurrency of LEVELS) {
+    const pick = (name, key) => median(results.filter((r) => r.name === name && r.concurrency === concurrency).map((r) => r[key]))
+    for (const [label, key, digits] of [['logins/s', 'perSecond', 0], ['callback p50 ms', 'p50', 1], ['callback p99 ms', 'p99', 1], ['CPU-ms/login', 'cpuPerLogin', 2]]) {
+      const a = pick('product', key)
+      const b = pick('product-pages', key)
+      console.log(`c=${String(concurrency).padStart(2)} ${label.padEnd(16)} ${a.toFixed(digits).padStart(10)}          ${b.toFixed(digits).padStart(10)}                               ${(b / a).toFixed(2)}×`)
+    }
+  }
 }

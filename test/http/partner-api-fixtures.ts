@@ -7,7 +7,7 @@ import { API_KEY, auth, RETURN_ORIGIN, type Harness } from '../helper.js'
 
 export const SESSION_KEYS = [
   'completed_at', 'config_id', 'created_at', 'delivery', 'error', 'expires_at', 'external_id', 'flow', 'flows', 'id',
-  'login_url', 'metadata', 'processing', 'result', 'return_url', 'status'
+  'login_url', 'metadata', 'processing', 'provisioning', 'result', 'return_url', 'revoked_at', 'status'
 ]
 export const UNKNOWN_ID = 'ses_' + '0'.repeat(32)
 export const ORIGINS = `${RETURN_ORIGIN},http://localhost:4000,http://insecure.example.com`

@@ -38,6 +38,8 @@ t.test('POST /v1/sessions: a valid create answers 201 with the full session obje
   t.equal(s.result, null)
   t.equal(s.error, null)
   t.equal(s.delivery, null)
+  t.equal(s.provisioning, null)
+  t.equal(s.revoked_at, null)
 
   // GET answers the same object
   const got = await call(h, { url: res.headers.location as string, headers: auth })

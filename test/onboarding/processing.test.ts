@@ -183,5 +183,5 @@ t.test('a processing session whose job is lost is queued again by the resumption
   t.equal(await queue.getJob(session.id), undefined, 'no job')
   const [event] = await outcomeOf(t, h, session.id, 10_000)
   t.equal(event!.type, 'onboarding.completed')
-  t.match(h.logs.text, /resumption sweep queued processing sessions that had no job/)
+  t.match(h.logs.text, /resumption sweep queued work that had no job/)
 })
