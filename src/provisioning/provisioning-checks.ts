@@ -54,6 +54,27 @@ function adAccountsOf (session: ChosenSession): Array<{ id: string; billing: boo
   return result.ad_account_ids.map((id) => ({ id, billing: id === billed }))
 }
 
+/**
+ * Every check reported as failed without a call: the token outlived the retention (provisioning waited that
+ * long), so nothing can be asked of Meta any more.
+ */
+export function uncheckedOutcome (config: ChecksDeps['config'], session: ChosenSession, message: string): ChecksOutcome {
+  const o = config.provisioning
+  const error = { message }
+  const subscribing = o.subscribedFields.length > 0
+  const pages: DeliveredPage[] = session.result!.page_ids.map((id) => ({
+    id,
+    subscribed_fields: [],
+    subscription: subscribing ? 'failed' : 'skipped',
+    ...(o.deliverPageTokens ? { page_access_token: null } : {}),
+    error
+  }))
+  const warnings: ProvisioningWarning[] = pages.map((p) => ({ code: subscribing ? 'page_subscription_failed' : 'check_failed', asset_id: p.id, message }))
+  const adAccounts = !o.readinessChecks ? [] : adAccountsOf(session).map(({ id, billing }) => uncheckedAdAccount(id, billing, error))
+  for (const a of adAccounts) warnings.push(...a.warnings)
+  return { pages, ad_accounts: adAccounts.map((a) => a.report), warnings, passing: [], subscribed: [] }
+}
+
 export async function runChecks (deps: ChecksDeps, session: ChosenSession, token: string, subscribedBefore: readonly string[]): Promise<ChecksOutcome> {
   const { meta, config: { provisioning: o } } = deps
   const passing: MetaCallError[] = []

@@ -14,7 +14,7 @@ import type { OutcomeFollowUps } from '../store/outbox-store.js'
 import { isChosen, type ChosenSession, type ProvisioningState, type SessionRecord } from '../store/records.js'
 import type { SessionStore } from '../store/session-store.js'
 import { provisionedEvent } from '../webhooks/lifecycle-events.js'
-import { runChecks, type ChecksDeps, type ChecksOutcome } from './provisioning-checks.js'
+import { runChecks, uncheckedOutcome, type ChecksDeps, type ChecksOutcome } from './provisioning-checks.js'
 
 export interface ProvisioningDeps extends ChecksDeps {
   config: Pick<Config, 'provisioning' | 'onboardingRetryScheduleMs'>
@@ -62,7 +62,7 @@ export class Provisioning {
     const held = await tokens.read(session.id)
     const outcome: ChecksOutcome = held
       ? await runChecks(this.deps, session, held.accessToken, state.subscribed_pages ?? [])
-      : this.#withoutToken(session)
+      : uncheckedOutcome(config, session, 'The token is no longer stored: provisioning outlived the retention')
     const scheduled = outcome.passing.length > 0 ? config.onboardingRetryScheduleMs[attempts - 1] : undefined
     if (scheduled !== undefined) {
       // Meta's own estimate of a throttled call, when longer than the schedule's delay
@@ -80,18 +80,5 @@ export class Provisioning {
     this.deps.metrics.sessionEvents.inc({ type: 'provisioned' })
     log.info({ session_id: session.id, event_id: event.id, attempt: attempts, ready, warnings: outcome.warnings.map((w) => w.code) }, 'session provisioned')
     return { next: 'done' }
-  }
-
-  /** the token outlived its retention (provisioning waited that long): every check is reported as failed */
-  #withoutToken (session: ChosenSession): ChecksOutcome {
-    const error = { message: 'The token is no longer stored: provisioning outlived the retention' }
-    const assets = [...session.result!.page_ids, ...session.result!.ad_account_ids]
-    return {
-      pages: session.result!.page_ids.map((id) => ({ id, subscribed_fields: [], subscription: 'failed' as const, error })),
-      ad_accounts: [],
-      warnings: assets.map((id) => ({ code: 'check_failed' as const, asset_id: id, message: error.message })),
-      passing: [],
-      subscribed: []
-    }
   }
 }

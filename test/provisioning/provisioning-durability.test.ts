@@ -151,3 +151,19 @@ t.test('SIGKILL during provisioning, then a restart: the session is provisioned,
   t.equal(sim.callsTo('exchange').length, 1, 'never exchanged again')
   t.equal(await second.stop('SIGTERM'), 0)
 })
+
+t.test('a token no longer stored when the next attempt comes: every check is reported failed, and provisioning ends', async (t) => {
+  const h = await provisioningHarness(t, { PAGE_SUBSCRIBED_FIELDS: FIELDS, ONBOARDING_RETRY_SCHEDULE: '1s' })
+  h.sim.failNext('page_token', { status: 503 }, 6)
+  const { onboard } = await import('../helper.js')
+  const { session } = await onboard(h, 'business_portfolio', GRANTS.business_portfolio)
+  for (let i = 0; i < 50 && !h.logs.text.includes('provisioning attempt interrupted'); i++) await new Promise((resolve) => setTimeout(resolve, 100))
+  // what a retention shorter than the wait leaves: the session, without its token
+  await h.redis.del(`${h.prefix}token:${session.id}`)
+  const events = await h.receiver.waitFor((e) => eventsOf(e, session.id, 'onboarding.provisioned').length === 1, 10_000)
+  const data = eventsOf(events, session.id, 'onboarding.provisioned')[0]!.body.data
+  t.equal(data.ready, false)
+  t.ok(data.pages.every((p: { subscription: string, error: { message: string } }) => p.subscription === 'failed' && /no longer stored/.test(p.error.message)))
+  t.strictSame(data.ad_accounts.map((a: { id: string, status: null }) => [a.id, a.status]), [['act_5566778899', null]])
+  t.strictSame(data.warnings.map((w: { code: string }) => w.code), ['page_subscription_failed', 'page_subscription_failed', 'check_failed'])
+})
