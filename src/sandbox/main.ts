@@ -1,11 +1,13 @@
-// `npm run sandbox`: starts the sandbox and prints the one URL to open. PORT and REDIS_URL are honoured.
+// `npm run sandbox`: starts the sandbox and prints the one URL to open. PORT, REDIS_URL, LOG_LEVEL and
+// DELIVER_PAGE_TOKENS=true are honoured; everything else is the sandbox's own.
 import { startSandbox } from './sandbox.js'
 
 try {
   const sandbox = await startSandbox({
     port: process.env.PORT ? Number(process.env.PORT) : 3000,
     redisUrl: process.env.REDIS_URL || undefined,
-    logLevel: process.env.LOG_LEVEL
+    logLevel: process.env.LOG_LEVEL,
+    deliverPageTokens: process.env.DELIVER_PAGE_TOKENS === 'true'
   })
   process.stdout.write(`\nmessenger-onboarding sandbox — Meta is simulated; nothing calls the real Meta.\n\n  Open ${sandbox.url}\n\n` +
     `  service ${sandbox.config.publicBaseUrl} · simulated Meta ${sandbox.meta.url} · store: ${sandbox.config.redisUrl ? 'Redis' : 'in-process'} · Ctrl-C to stop\n`)

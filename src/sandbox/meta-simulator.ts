@@ -21,6 +21,8 @@ export type { DialogMisanswer, Failure, GraphErrorSpec, MetaSimulatorOptions, Re
 
 /** the app callbacks Meta makes to the app's own endpoints */
 export type AppCallback = 'deauthorize' | 'data_deletion' | 'business_integration_uninstall'
+/** whom an app callback concerns: the portfolio of a Business Integration change, the person of a deauthorize */
+export interface AppCallbackSubject { businessId?: string | undefined, userId?: string | undefined }
 
 const VERSION = String.raw`/v\d+\.\d+`
 
@@ -150,12 +152,13 @@ export class MetaSimulator {
 
   /**
    * Sends one of Meta's app callbacks to the service at `serviceUrl` (its PUBLIC_BASE_URL), signed as Meta signs
-   * it: the dashboard's deauthorize or data deletion callback, or a `business_integration_uninstall` webhook for
+   * it: the dashboard's deauthorize callback for `userId` (e.g. the person of a completed Flow 2 onboarding; a
+   * fresh app-scoped user if none) or data deletion callback, or a `business_integration_uninstall` webhook for
    * `businessId` (e.g. the business of a completed onboarding; a fresh portfolio if none).
    */
-  async sendAppCallback (kind: AppCallback, serviceUrl: string, businessId?: string): Promise<CallbackAnswer> {
+  async sendAppCallback (kind: AppCallback, serviceUrl: string, { businessId, userId }: AppCallbackSubject = {}): Promise<CallbackAnswer> {
     const now = Math.floor(this.nowMs() / 1000)
-    if (kind === 'deauthorize') return await postSignedRequest(`${serviceUrl}/meta/deauthorize`, this.signedRequest())
+    if (kind === 'deauthorize') return await postSignedRequest(`${serviceUrl}/meta/deauthorize`, this.signedRequest(signedRequestPayload(now, userId)))
     if (kind === 'data_deletion') return await postSignedRequest(`${serviceUrl}/meta/data-deletion`, this.signedRequest())
     return await postAppWebhook(`${serviceUrl}/meta/webhooks`, appWebhookBody(this.appId, kind, businessIntegrationValue(businessId), now), this.appSecret)
   }

@@ -1,12 +1,14 @@
 // The sandbox's stand-in for a partner platform: a start page that opens an onboarding session for each flow
 // (or one that lets the admin choose), the return_url page, and the webhook endpoint, which verifies every
-// delivery with the reference standardwebhooks library and shows what arrived (the token masked).
+// delivery with the reference standardwebhooks library and shows what arrived (inspector-events.ts, tokens
+// masked). The start page also holds the sandbox's switches and what the simulated Meta recorded.
 import Fastify, { type FastifyInstance } from 'fastify'
 import { Webhook } from 'standardwebhooks'
 import { escapeHtml } from '../http/html.js'
 import { FLOWS, type FlowName } from '../flows/flows.js'
+import { eventArticle, eventTable, type Received } from './inspector-events.js'
 import type { CallbackAnswer } from './meta-simulator-callbacks.js'
-import type { AppCallback } from './meta-simulator.js'
+import type { AppCallback, AppCallbackSubject } from './meta-simulator.js'
 import { MISBEHAVIOURS, isMisbehaviour, type MisbehaviourSwitch } from './misbehaviour.js'
 
 export interface InspectorOptions {
@@ -17,104 +19,68 @@ export interface InspectorOptions {
   /** shown on every page */
   notice: string
   /**
-   * has the simulated Meta send one of its app callbacks (or the webhook handshake) to the service; a Business
-   * Integration webhook for `businessId` when given
+   * has the simulated Meta send one of its app callbacks (or the webhook handshake) to the service: a Business
+   * Integration webhook for the subject's business, a deauthorize callback for its person, when given
    */
-  metaCallback: (kind: MetaCallbackButton, serviceUrl: string, businessId?: string) => Promise<CallbackAnswer>
+  metaCallback: (kind: MetaCallbackButton, serviceUrl: string, subject: AppCallbackSubject) => Promise<CallbackAnswer>
+  /** the Pages the simulated Meta has the app subscribed to, and their fields: what Meta now sends to the app */
+  pageSubscriptions: () => Array<{ pageId: string, fields: string[] }>
+  tokenExpiry: TokenExpirySwitch
+}
+
+/** whether the long-lived user tokens of the next Flow 2 logins last a minute instead of Meta's ~60 days */
+export interface TokenExpirySwitch {
+  readonly soon: boolean
+  set: (soon: boolean) => void
 }
 
 /** the buttons of the start page's "Meta's app callbacks" section */
 export type MetaCallbackButton = AppCallback | 'verify_subscription'
 
 const META_BUTTONS: Record<MetaCallbackButton, { label: string; text: string }> = {
-  deauthorize: { label: 'Send a deauthorize callback', text: 'A person removed the app: a signed_request to /meta/deauthorize.' },
+  deauthorize: {
+    label: 'Send a deauthorize callback',
+    text: 'A person removed the app: a signed_request to /meta/deauthorize, for the person of the latest completed Flow 2 onboarding (a made-up one if none), whose sessions it revokes.'
+  },
   data_deletion: { label: 'Send a data deletion request', text: 'A person asked for their data to be deleted: a signed_request to /meta/data-deletion.' },
   business_integration_uninstall: {
     label: 'Send business_integration_uninstall',
-    text: 'A business removed the integration: an app webhook to /meta/webhooks, signed with X-Hub-Signature-256, for the business of the latest completed onboarding (a made-up one if none).'
+    text: 'A business removed the integration: an app webhook to /meta/webhooks, signed with X-Hub-Signature-256, for the business of the latest completed onboarding that has one (a made-up one if none), whose sessions it revokes.'
   },
   verify_subscription: { label: 'Verify the webhook subscription', text: 'The handshake Meta makes when the subscription is saved: hub.challenge with the verify token.' }
 }
 const isMetaButton = (kind: string): kind is MetaCallbackButton => Object.hasOwn(META_BUTTONS, kind)
-
-interface Received {
-  at: string
-  id: string
-  verified: boolean
-  type: string
-  data: Record<string, unknown>
-}
 
 const STYLE = 'body{font-family:system-ui,sans-serif;margin:0;background:#f0f2f5;color:#1c1e21}' +
   '.banner{background:#fff3cd;border-bottom:1px solid #e0c36c;padding:.6rem 1rem;font-size:.9rem}' +
   'main{max-width:60rem;margin:1.5rem auto;padding:0 1rem}section{background:#fff;border-radius:8px;padding:1rem 1.25rem;margin:0 0 1rem;box-shadow:0 1px 2px rgba(0,0,0,.12)}' +
   '.flows{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:1rem}a.button{display:inline-block;background:#1877f2;color:#fff;padding:.55rem 1rem;border-radius:6px;text-decoration:none;font-weight:600}' +
   'table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e4e6eb;vertical-align:top}code{word-break:break-all}' +
-  '.ok{color:#1a7f37;font-weight:600}.bad{color:#b42318;font-weight:600}'
+  '.ok{color:#1a7f37;font-weight:600}.bad{color:#b42318;font-weight:600}' +
+  'article.event{border-top:1px solid #ccd0d5;padding-top:.5rem;margin-top:1rem}caption{text-align:left;font-weight:600;padding:.6rem 0 .2rem}p.ready{font-size:1.05rem}.warnings li{margin:.3rem 0}'
+
+/** the switch of Flow 2 tokens that expire soon, in the form of the misbehaviour switch */
+function tokenExpirySection (soon: boolean): string {
+  return '<section id="token-expiry"><h2>A Flow 2 token that expires soon</h2><form method="get" action="/token-expiry">' +
+    `<input type="checkbox" id="token-expires-soon" name="soon" value="on"${soon ? ' checked' : ''}> ` +
+    '<label for="token-expires-soon">The long-lived user token of the next Flow 2 logins lasts 60 seconds</label> <button type="submit" id="apply-token-expiry">Apply</button></form>' +
+    `<p>Now: <strong id="token-expiry-now">${soon ? 'Flow 2 tokens last 60 seconds' : 'Flow 2 tokens last about 60 days, as Meta’s'}</strong>. ` +
+    'A minute is less than the service’s notice (TOKEN_EXPIRY_NOTICE, 7 days here): onboarding.token_expiring arrives at once, onboarding.token_expired a minute later (reload this page to see it).</p></section>'
+}
+
+/** what the simulated Meta recorded of provisioning: the Pages whose webhooks it now sends to the app */
+function subscriptionsSection (subscriptions: Array<{ pageId: string, fields: string[] }>): string {
+  const rows = subscriptions.map((s) => `<tr><td><code>${escapeHtml(s.pageId)}</code></td><td>${s.fields.map((f) => `<code>${escapeHtml(f)}</code>`).join(', ')}</td></tr>`).join('')
+  return '<section id="page-subscriptions"><h2>What Meta now sends to the app</h2><p>The Pages the simulated Meta has the app subscribed to (<code>POST /{page-id}/subscribed_apps</code> with the Page’s token), and the webhook fields of each.</p>' +
+    (subscriptions.length === 0
+      ? '<p>No Page is subscribed yet: complete an onboarding with a Page.</p>'
+      : `<table><thead><tr><th scope="col">Page</th><th scope="col">Webhook fields</th></tr></thead><tbody>${rows}</tbody></table>`) + '</section>'
+}
 
 const page = (notice: string, title: string, body: string, refresh = false): string =>
-  `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">${refresh ? '<meta http-equiv="refresh" content="2">' : ''}` +
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">${refresh ? '<meta http-equiv="refresh" content="1">' : ''}` +
   `<title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><div class="banner" role="note">${escapeHtml(notice)}</div>` +
   `<main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`
-
-const mask = (token: unknown): string => typeof token === 'string' && token.length > 10 ? `${token.slice(0, 6)}…${token.slice(-4)} (${token.length} characters)` : '—'
-
-const list = (value: unknown): string => Array.isArray(value) && value.length > 0 ? value.map((v) => `<code>${escapeHtml(String(v))}</code>`).join(', ') : '—'
-
-const code = (value: unknown): string => `<code>${escapeHtml(typeof value === 'string' ? value : JSON.stringify(value ?? null))}</code>`
-
-/** the rows of an event of Meta's app callbacks; a data deletion can be marked done from here */
-function metaRows (event: Received): Array<[string, string]> {
-  const d = event.data
-  if (event.type === 'meta.app_event') {
-    const rows: Array<[string, string]> = [['object', code(d.object)], ['entry', code(d.entry_id)], ['field', code(d.field)], ['value', code(d.value)]]
-    // a Business Integration change: the business, and the sessions the platform onboarded it with
-    if ('business_id' in d) rows.push(['business ID', code(d.business_id)], ['sessions', list(d.session_ids)])
-    return rows
-  }
-  const rows: Array<[string, string]> = [['user', code(d.user_id)], ['issued at', code(d.issued_at)]]
-  if (event.type === 'meta.data_deletion_requested') {
-    rows.push(
-      ['confirmation code', code(d.confirmation_code)],
-      ['status page', `<a href="${escapeHtml(String(d.status_url))}">${escapeHtml(String(d.status_url))}</a>`],
-      ['deletion', `<form method="post" action="/data-deletion-done"><input type="hidden" name="code" value="${escapeHtml(String(d.confirmation_code))}"><button type="submit" class="mark-deleted">Mark the data deleted</button></form>`]
-    )
-  }
-  return rows
-}
-
-function eventTable (event: Received): string {
-  const d = event.data
-  const rows: Array<[string, string]> = [
-    ['Signature', event.verified ? '<span class="ok">verified (Standard Webhooks)</span>' : '<span class="bad">NOT verified</span>'],
-    ['webhook-id', `<code>${escapeHtml(event.id)}</code>`],
-    ['type', `<code>${escapeHtml(event.type)}</code>`]
-  ]
-  if (event.type.startsWith('meta.')) {
-    rows.push(...metaRows(event))
-    return `<table>${rows.map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${v}</td></tr>`).join('')}</table>`
-  }
-  rows.push(['session', `<code>${escapeHtml(String(d.session_id ?? ''))}</code>`], ['flow', escapeHtml(String(d.flow ?? ''))])
-  if (event.type === 'onboarding.completed') {
-    rows.push(
-      ['access token', `<code>${escapeHtml(mask(d.access_token))}</code>`],
-      ['token type', escapeHtml(String(d.token_type))],
-      ['token expires', escapeHtml(String(d.token_expires_at ?? 'never'))],
-      ['business ID', `<code>${escapeHtml(String(d.business_id ?? '—'))}</code>`],
-      ['system user / user', `<code>${escapeHtml(String(d.system_user_id ?? d.user_id ?? '—'))}</code>`],
-      ['Pages', list(d.page_ids)],
-      ['ad accounts', list(d.ad_account_ids)],
-      ['billed ad account', `<code>${escapeHtml(String(d.billing_ad_account_id ?? '—'))}</code>`],
-      ['scopes', list(d.scopes)]
-    )
-  } else {
-    const error = (d.error ?? {}) as Record<string, unknown>
-    rows.push(['error', `<code>${escapeHtml(String(error.code))}</code> ${escapeHtml(String(error.message ?? ''))}`])
-    // what Meta sent back, e.g. error_code 1349126 and its message, or error no_code
-    if (error.meta !== undefined) rows.push(['what Meta said', code(error.meta)])
-  }
-  return `<table>${rows.map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${v}</td></tr>`).join('')}</table>`
-}
 
 export function buildInspector (options: InspectorOptions): { app: FastifyInstance; received: Received[]; setService: (url: string) => void } {
   const app = Fastify({ logger: false, forceCloseConnections: true })
@@ -166,11 +132,13 @@ export function buildInspector (options: InspectorOptions): { app: FastifyInstan
         `<form method="post" action="/meta-callback/${kind}"><button type="submit" id="meta-${kind}">${escapeHtml(label)}</button> ${escapeHtml(text)}</form>`).join('') +
       (lastCallback ? `<p id="meta-result">Last: <code>${escapeHtml(lastCallback.kind)}</code> answered <strong>${lastCallback.status}</strong> <code>${escapeHtml(lastCallback.body.slice(0, 300))}</code></p>` : '') +
       '</section>'
+    const now = Date.now()
     const events = received.length === 0
       ? '<p>No webhook yet. Start an onboarding above.</p>'
-      : received.map((e) => `<h3>${escapeHtml(e.type)} <small>${escapeHtml(e.at)}</small></h3>${eventTable(e)}`).join('')
+      : received.map((e) => eventArticle(e, now)).join('')
     return reply.type('text/html; charset=utf-8').send(html('Onboarding sandbox',
-      `<p>Play the partner platform: start an onboarding, go through the simulated Meta login, and see the signed webhook arrive.</p><div class="flows">${flows}</div>${misbehave}${callbacks}<section id="inspector"><h2>Webhook inspector</h2>${events}</section>`))
+      `<p>Play the partner platform: start an onboarding, go through the simulated Meta login, and see the signed webhook arrive.</p><div class="flows">${flows}</div>${misbehave}` +
+      `${tokenExpirySection(options.tokenExpiry.soon)}${callbacks}${subscriptionsSection(options.pageSubscriptions())}<section id="inspector"><h2>Webhook inspector</h2>${events}</section>`))
   })
 
   app.get<{ Querystring: { mode?: string } }>('/misbehave', async (request, reply) => {
@@ -178,12 +146,20 @@ export function buildInspector (options: InspectorOptions): { app: FastifyInstan
     return reply.redirect('/', 303)
   })
 
+  // a checkbox form: on when `soon=on`, off when the box is left unchecked (the form then sends nothing)
+  app.get<{ Querystring: { soon?: string } }>('/token-expiry', async (request, reply) => {
+    options.tokenExpiry.set(request.query.soon === 'on')
+    return reply.redirect('/#token-expiry', 303)
+  })
+
   app.post<{ Params: { kind: string } }>('/meta-callback/:kind', async (request, reply) => {
     const { kind } = request.params
     if (!isMetaButton(kind)) return reply.code(404).send()
-    // the newest first: the business of the latest onboarding that named one, so its session shows in the event
-    const onboarded = received.find((e) => e.verified && e.type === 'onboarding.completed' && typeof e.data.business_id === 'string')
-    const answer = await options.metaCallback(kind, serviceUrl, onboarded?.data.business_id as string | undefined)
+    // the newest first: the business of the latest onboarding that named one and the person of the latest Flow 2
+    // one, so that the callback concerns (and revokes) sessions the inspector shows
+    const completed = (field: 'business_id' | 'user_id'): string | undefined =>
+      received.find((e) => e.verified && e.type === 'onboarding.completed' && typeof e.data[field] === 'string')?.data[field] as string | undefined
+    const answer = await options.metaCallback(kind, serviceUrl, { businessId: completed('business_id'), userId: completed('user_id') })
     lastCallback = { kind, ...answer }
     return reply.redirect('/#meta-callbacks', 303)
   })
@@ -214,15 +190,25 @@ export function buildInspector (options: InspectorOptions): { app: FastifyInstan
 
   app.get<{ Querystring: { session_id?: string; status?: string; error?: string } }>('/result', async (request, reply) => {
     const { session_id: sessionId = '', status = '', error } = request.query
-    const event = received.find((e) => e.data.session_id === sessionId)
+    const ofSession = received.filter((e) => e.data.session_id === sessionId)
+    // the outcome, whichever arrived first: onboarding.provisioned may overtake onboarding.completed
+    const event = ofSession.find((e) => e.type === 'onboarding.completed' || e.type === 'onboarding.failed')
+    const followed = ofSession.filter((e) => e !== event).reverse()
     const outcome = status === 'completed'
       ? '<p class="ok">The onboarding completed.</p>'
       : status === 'processing'
         ? '<p id="processing">The service is finishing the onboarding: Meta is slow or throttles, the token is kept, and the outcome comes as a webhook below.</p>'
         : `<p class="bad">The onboarding failed: <code>${escapeHtml(error ?? 'unknown')}</code></p>`
-    const webhook = event ? eventTable(event) : '<p>Waiting for the webhook… (this page refreshes)</p>'
+    const now = Date.now()
+    const webhook = event ? eventTable(event, now) : '<p>Waiting for the webhook… (this page refreshes)</p>'
+    // the sandbox provisions every completed session: the page waits for that event too
+    const provisioned = followed.some((e) => e.type === 'onboarding.provisioned')
+    const waiting = event === undefined || (event.type === 'onboarding.completed' && !provisioned)
+    const after = event?.type !== 'onboarding.completed'
+      ? ''
+      : `<section id="followed"><h2>What followed</h2>${followed.map((e) => eventArticle(e, now)).join('')}${provisioned ? '' : '<p>Waiting for onboarding.provisioned: the service is subscribing the Pages and checking the ad accounts… (this page refreshes)</p>'}</section>`
     return reply.type('text/html; charset=utf-8').send(html('Back on the partner platform',
-      `<section>${outcome}<p>Session <code>${escapeHtml(sessionId)}</code></p></section><section id="webhook"><h2>The webhook the platform received</h2>${webhook}</section><p><a class="button" href="/">Start another</a></p>`, !event))
+      `<section>${outcome}<p>Session <code>${escapeHtml(sessionId)}</code></p></section><section id="webhook"><h2>The webhook the platform received</h2>${webhook}</section>${after}<p><a class="button" href="/">Start another</a></p>`, waiting))
   })
 
   return { app, received, setService: (url) => { serviceUrl = url } }

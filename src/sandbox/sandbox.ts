@@ -9,17 +9,26 @@ import { buildApp } from '../app.js'
 import { loadConfig, type Config } from '../config/config.js'
 import { FLOW_LIST, FLOW_NAMES, needsBusinessAdAccount, type FlowName } from '../flows/flows.js'
 import { MetaSimulator } from './meta-simulator.js'
+import { LONG_LIVED_SECONDS } from './meta-simulator-store.js'
 import type { DialogConfig } from './meta-simulator-login.js'
 import { MisbehaviourSwitch } from './misbehaviour.js'
-import { buildInspector } from './partner-inspector.js'
+import { buildInspector, type TokenExpirySwitch } from './partner-inspector.js'
 
 const SANDBOX_NOTICE = 'Sandbox: Meta is simulated on this machine; nothing here calls the real Meta.'
+
+/** the Page webhook fields the sandbox's service subscribes each granted Page to: Messenger's, which pages_messaging allows */
+const PAGE_FIELDS = 'messages,messaging_optins,messaging_postbacks'
+
+/** a Flow 2 token "that expires soon": shorter than TOKEN_EXPIRY_NOTICE, long enough to read the notice first */
+const SOON_SECONDS = 60
 
 export interface SandboxOptions {
   /** the service's port; the simulated Meta listens on port + 1 and the partner stand-in on port + 2 (0: free ports) */
   port?: number
   redisUrl?: string
   logLevel?: string
+  /** DELIVER_PAGE_TOKENS: each Page's token in onboarding.provisioned (the inspector shows it masked) */
+  deliverPageTokens?: boolean
 }
 
 export interface Sandbox {
@@ -81,6 +90,14 @@ export async function startSandbox (options: SandboxOptions = {}): Promise<Sandb
     beforeApproval: misbehaviour.apply
   })
   await meta.start()
+  let tokensExpireSoon = false
+  const tokenExpiry: TokenExpirySwitch = {
+    get soon () { return tokensExpireSoon },
+    set: (soon) => {
+      tokensExpireSoon = soon
+      meta.setLongLivedLifetime(soon ? SOON_SECONDS : LONG_LIVED_SECONDS)
+    }
+  }
 
   // the partner stand-in listens first: its origin goes into the service's configuration
   const inspector = buildInspector({
@@ -90,9 +107,11 @@ export async function startSandbox (options: SandboxOptions = {}): Promise<Sandb
     misbehaviour,
     notice: SANDBOX_NOTICE,
     // the buttons that make the simulated Meta call the service's app callbacks
-    metaCallback: (kind, serviceUrl, businessId) => kind === 'verify_subscription'
+    metaCallback: (kind, serviceUrl, subject) => kind === 'verify_subscription'
       ? meta.verifyWebhookSubscription(serviceUrl, verifyToken)
-      : meta.sendAppCallback(kind, serviceUrl, businessId)
+      : meta.sendAppCallback(kind, serviceUrl, subject),
+    pageSubscriptions: () => meta.pageSubscriptions(),
+    tokenExpiry
   })
   await inspector.app.listen({ port: options.port === 0 ? 0 : port + 2, host })
   const inspectorOrigin = `http://${host}:${(inspector.app.server.address() as { port: number }).port}`
@@ -118,6 +137,9 @@ export async function startSandbox (options: SandboxOptions = {}): Promise<Sandb
     COOKIE_SECRET: randomBytes(32).toString('hex'),
     RETURN_URL_ORIGINS: inspectorOrigin,
     META_WEBHOOK_VERIFY_TOKEN: verifyToken,
+    // so that a person sees the Pages subscribed after an onboarding; READINESS_CHECKS keeps its default, on
+    PAGE_SUBSCRIBED_FIELDS: PAGE_FIELDS,
+    DELIVER_PAGE_TOKENS: options.deliverPageTokens === true ? 'true' : undefined,
     LOG_LEVEL: options.logLevel ?? 'warn',
     REDIS_URL: options.redisUrl
   })

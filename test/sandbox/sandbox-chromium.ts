@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs'
 import type { Test } from 'tap'
 import { chromium, type Browser } from 'playwright-core'
-import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js'
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/sandbox.js'
 
 export const ARTIFACTS = new URL('../../test-artifacts/sandbox/', import.meta.url).pathname
 mkdirSync(ARTIFACTS, { recursive: true })
@@ -11,10 +11,10 @@ mkdirSync(ARTIFACTS, { recursive: true })
 export interface SandboxChromium { sandbox: Sandbox; browser: Browser }
 
 /** the returned object is filled in by `t.before`: read its fields inside tests, not at the top level */
-export function sandboxInChromium (t: Test): SandboxChromium {
+export function sandboxInChromium (t: Test, options: SandboxOptions = {}): SandboxChromium {
   const env = {} as SandboxChromium
   t.before(async () => {
-    env.sandbox = await startSandbox({ port: 0, logLevel: 'silent' })
+    env.sandbox = await startSandbox({ port: 0, logLevel: 'silent', ...options })
     env.browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       // the machine's network is closed: Chromium's own background traffic is turned off
