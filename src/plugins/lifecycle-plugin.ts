@@ -9,6 +9,7 @@ import type { Config } from '../config/config.js'
 import { DueSweep } from '../jobs/due-sweep.js'
 import type { JobQueue } from '../jobs/job-queue.js'
 import { createJobQueue } from '../jobs/job-queues.js'
+import { LocalFirstQueue } from '../jobs/local-first-queue.js'
 import { ExpiryNotices } from '../lifecycle/expiry-notices.js'
 import { Revocations } from '../lifecycle/revocations.js'
 import { MetaClient } from '../meta/meta-client.js'
@@ -46,6 +47,7 @@ export default fp<LifecyclePluginOptions>(async function lifecycle (app, o) {
   const meta = new MetaClient({ ...config.meta, dispatcher: o.dispatcher, metrics, now })
   // one provisioning attempt: a few Meta calls per Page and ad account, each within its own budget
   const attemptMs = 3 * config.meta.timeoutMs
+  const claimMs = attemptMs + 10_000
   const provisioning = new Provisioning({
     meta,
     config,
@@ -53,17 +55,21 @@ export default fp<LifecyclePluginOptions>(async function lifecycle (app, o) {
     tokens: new TokenVault(stores.sessions, sealer, config.retentionSeconds),
     outbox,
     metrics,
-    claimMs: attemptMs + 10_000,
+    claimMs,
     log: app.log,
     now
   })
   const notices = new ExpiryNotices({ config, sessions: stores.sessions, outbox, metrics, log: app.log, now })
   const spec = { redis, keyPrefix: o.keyPrefix, log: app.log, lockDurationMs: attemptMs + 5000, concurrency: CONCURRENCY }
-  const provisioningQueue = await createJobQueue({ ...spec, name: 'provisioning', attempt: (id) => provisioning.attempt(id) })
+  const attempt = (id: string) => provisioning.attempt(id)
+  // the first attempt is made here, at once; BullMQ carries only the retries
+  const provisioningQueue = new LocalFirstQueue({ queue: await createJobQueue({ ...spec, name: 'provisioning', attempt }), attempt, log: app.log, maxInFlight: CONCURRENCY, name: 'provisioning' })
   const noticeQueue = await createJobQueue({ ...spec, name: 'lifecycle', attempt: (id) => notices.attempt(id) })
   const sweep = { intervalMs: o.sweepIntervalMs ?? SWEEP_INTERVAL_MS, graceMs: SWEEP_GRACE_MS, log: app.log, now }
   const sweeps = [
-    new DueSweep({ ...sweep, name: 'provisioning sweep', due: (before, limit) => stores.sessions.dueProvisioning(before, limit), queue: provisioningQueue }),
+    // a provisioning due has no job while its first attempt runs in the instance that recorded it: the sweep
+    // waits longer than that attempt can take (its claim) before it queues one
+    new DueSweep({ ...sweep, graceMs: claimMs, name: 'provisioning sweep', due: (before, limit) => stores.sessions.dueProvisioning(before, limit), queue: provisioningQueue }),
     new DueSweep({ ...sweep, name: 'notice sweep', due: (before, limit) => stores.sessions.dueNotices(before, limit), queue: noticeQueue })
   ]
 
@@ -73,11 +79,7 @@ export default fp<LifecyclePluginOptions>(async function lifecycle (app, o) {
       return { session: provisioned.session, followUps: { ...provisioned.followUps, ...notices.plan(provisioned.session) } }
     },
     async start (session, planned) {
-      if (planned.provisioningDueAt !== undefined) {
-        await provisioningQueue.add(session.id).catch((err: unknown) => {
-          app.log.warn({ err, session_id: session.id }, 'provisioning could not be queued; the provisioning sweep will queue it')
-        })
-      }
+      if (planned.provisioningDueAt !== undefined) provisioningQueue.start(session.id)
       await notices.schedule(noticeQueue, planned)
     }
   }

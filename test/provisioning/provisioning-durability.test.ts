@@ -107,7 +107,8 @@ t.test('two instances: each session provisioned once', async (t) => {
 })
 
 t.test('a provisioning whose job was lost is queued again by the sweep', async (t) => {
-  const h = await provisioningHarness(t, { ONBOARDING_RETRY_SCHEDULE: '2s' }, { deps: { sweepIntervalMs: 200 } })
+  // the sweep waits one attempt's claim (3 × META_TIMEOUT_MS + 10 s) before it queues a provisioning due
+  const h = await provisioningHarness(t, { ONBOARDING_RETRY_SCHEDULE: '2s', META_TIMEOUT_MS: '300' }, { deps: { sweepIntervalMs: 200 } })
   h.sim.failNext('ad_account', { status: 500 }, 3)
   const { onboard } = await import('../helper.js')
   const { session } = await onboard(h, 'business_portfolio', GRANTS.business_portfolio)
@@ -117,7 +118,7 @@ t.test('a provisioning whose job was lost is queued again by the sweep', async (
   const queue = new Queue('provisioning', { connection, prefix: `${h.prefix}bull` })
   t.teardown(async () => { await queue.close(); connection.disconnect() })
   await (await queue.getJob(session.id))?.remove()
-  const events = await h.receiver.waitFor((e) => eventsOf(e, session.id, 'onboarding.provisioned').length === 1, 15_000)
+  const events = await h.receiver.waitFor((e) => eventsOf(e, session.id, 'onboarding.provisioned').length === 1, 25_000)
   t.equal(eventsOf(events, session.id, 'onboarding.provisioned')[0]!.body.data.ready, true)
   t.match(h.logs.text, /provisioning sweep queued work that had no job/)
 })
