@@ -49,7 +49,11 @@ export class Provisioning {
     if (!claim.claimed) return { next: 'retry', delayMs: BUSY_RETRY_MS }
     try {
       const session = claim.session
-      if (!session || session.status !== 'completed' || session.provisioning?.status !== 'pending' || !isChosen(session)) return { next: 'done' }
+      if (!session || session.status !== 'completed' || session.provisioning?.status !== 'pending' || !isChosen(session)) {
+        // nothing to provision (any more): the session is gone or done, and leaves the index the sweep reads
+        await this.deps.outbox.recordSessionChange({ sessionId, provisioning: 'done' })
+        return { next: 'done' }
+      }
       return await this.#attempt(session, session.provisioning)
     } finally {
       await sessions.releaseSession(sessionId).catch(() => {})
