@@ -1,25 +1,11 @@
 // The notices of a flow 2 token's expiry, through the real stack: the onboarding completes in the simulated
 // Meta, whose long-lived tokens are made to expire in seconds, and the partner's receiver (which verifies every
 // event with the standardwebhooks package) sees onboarding.token_expiring and onboarding.token_expired at
-// their moments, once each: superseded by a later session of the same tenant or person, off with 0, after a
-// restart, and with two instances.
+// their moments, once each: at once when already due, superseded by a later session of the same tenant or
+// person, off with 0 (restarts and instances: expiry-notices-durability.test.ts).
 import t, { type Test } from 'tap'
-import { buildApp } from '../../src/app.js'
-import { loadConfig } from '../../src/config/config.js'
-import { build, GRANTS, LogCapture, onboard, testEnv, type Harness, type HarnessOptions, type ReceivedEvent } from '../helper.js'
-
-const NOTICES = ['onboarding.token_expiring', 'onboarding.token_expired']
-const noticesOf = (events: ReceivedEvent[], sessionId: string) =>
-  events.filter((e) => NOTICES.includes(e.type) && e.body.data.session_id === sessionId)
-
-/** a flow 2 onboarding whose long-lived token lasts `lifetimeS` seconds */
-async function assetBased (h: Harness, lifetimeS: number, body: Record<string, unknown> = {}, grant = GRANTS.asset_based) {
-  h.sim.setLongLivedLifetime(lifetimeS)
-  const { session } = await onboard(h, 'asset_based', grant, body)
-  const stored = await h.stores.sessions.getSession(session.id)
-  if (stored?.status !== 'completed') throw new Error(`the onboarding did not complete: ${JSON.stringify(stored?.error)}`)
-  return { id: session.id as string, expiresAt: Date.parse(stored.result!.token_expires_at!) }
-}
+import { build, GRANTS, onboard, type Harness, type HarnessOptions } from '../helper.js'
+import { assetBased, noticesOf } from './notice-fixtures.js'
 
 for (const [name, options] of [['Redis', {}], ['the in-process store', { memory: true }]] as Array<[string, HarnessOptions]>) {
   t.test(`${name}: token_expiring at its moment before the expiry, token_expired at the expiry, each once`, async (t) => {
@@ -106,42 +92,4 @@ t.test('a later session of another tenant, or a failed one of the same, supersed
   await onboard(h, 'asset_based', 'deny', { external_id: 'tenant-a' })
   await h.receiver.waitFor((e) => noticesOf(e, earlier.id).length === 2, 10_000)
   t.pass('both notices of the earlier session were sent')
-})
-
-t.test('after a restart, the scheduled notices are still sent, once', async (t) => {
-  const h = await build(t, { env: { TOKEN_EXPIRY_NOTICE: '2s' } })
-  const { id } = await assetBased(h, 3)
-  await h.app.close()
-  await new Promise((resolve) => setTimeout(resolve, 1500))
-  const again = await buildApp(h.config, { redis: h.redis, redisKeyPrefix: h.prefix, logStream: new LogCapture() })
-  t.teardown(() => again.close())
-  await again.ready()
-  const events = await h.receiver.waitFor((e) => noticesOf(e, id).length === 2, 10_000)
-  t.strictSame(noticesOf(events, id).map((e) => e.type), NOTICES)
-})
-
-t.test('two instances on one Redis: each notice is sent exactly once', async (t) => {
-  const h = await build(t, { env: { TOKEN_EXPIRY_NOTICE: '1s' } })
-  const config = loadConfig(testEnv(h.sim, h.receiver.url, { TOKEN_EXPIRY_NOTICE: '1s' }))
-  const second = await buildApp(config, { redis: h.redis, redisKeyPrefix: h.prefix, logStream: new LogCapture() })
-  t.teardown(() => second.close())
-  await second.ready()
-  const ids: string[] = []
-  for (let i = 0; i < 5; i++) ids.push((await assetBased(h, 2, { external_id: `tenant-${i}` })).id)
-  await h.receiver.waitFor((e) => ids.every((id) => noticesOf(e, id).length === 2), 15_000)
-  await new Promise((resolve) => setTimeout(resolve, 1000))
-  for (const id of ids) t.equal(noticesOf(h.receiver.events, id).length, 2, `${id}: two notices, no more`)
-})
-
-t.test('a notice whose job was lost is queued again by the sweep', async (t) => {
-  const h = await build(t, { env: { TOKEN_EXPIRY_NOTICE: '100d' }, deps: { sweepIntervalMs: 200 } })
-  const { id } = await assetBased(h, 3)
-  await h.receiver.waitFor((e) => noticesOf(e, id).length === 1)
-  // the expiry's job is lost (as with a Redis that lost it): the schedule still holds the notice
-  const queue = new (await import('bullmq')).Queue('lifecycle', { connection: h.redis, prefix: `${h.prefix}bull` })
-  t.teardown(() => queue.close())
-  await queue.remove(`expired.${id}`)
-  t.equal(await queue.getJob(`expired.${id}`), undefined, 'job removed')
-  const events = await h.receiver.waitFor((e) => noticesOf(e, id).length === 2, 15_000)
-  t.equal(noticesOf(events, id)[1]!.type, 'onboarding.token_expired')
 })
