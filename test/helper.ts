@@ -202,6 +202,19 @@ export async function testRedis (t: Test): Promise<Redis> {
   return redis
 }
 
+/**
+ * A Redis database of the tests' own, emptied before and after, for a service run as its own process (which
+ * cannot take a key prefix). tap runs files side by side, so each file has its numbers: server-process 11,
+ * webhooks/durability 12 and 13, onboarding/processing 14, provisioning/provisioning-sigkill 10.
+ */
+export async function ownDatabase (t: Test, db: number): Promise<{ redis: Redis; redisUrl: string }> {
+  const redisUrl = `${REDIS_URL.replace(/\/\d*$/, '')}/${db}`
+  const redis = new Redis(redisUrl)
+  await redis.flushdb()
+  t.teardown(async () => { await redis.flushdb(); await redis.quit() })
+  return { redis, redisUrl }
+}
+
 export async function deleteKeys (redis: Redis, prefix: string): Promise<void> {
   let cursor = '0'
   do {

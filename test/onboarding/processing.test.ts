@@ -4,9 +4,8 @@
 // exchange — until the outcome is decided and its webhook sent, or the schedule runs out.
 import t, { type Test } from 'tap'
 import { Queue } from 'bullmq'
-import { Redis } from 'ioredis'
 import { buildApp } from '../../src/app.js'
-import { API_KEY, auth, Browser, build, createSession, GRANTS, LogCapture, REDIS_URL, RETURN_ORIGIN, startPeers, testEnv, type Harness } from '../helper.js'
+import { API_KEY, auth, Browser, build, createSession, GRANTS, LogCapture, ownDatabase, RETURN_ORIGIN, startPeers, testEnv, type Harness } from '../helper.js'
 import { spawnService } from '../service-process.js'
 
 const FAST = { ONBOARDING_RETRY_SCHEDULE: '300ms,300ms,300ms,300ms' }
@@ -147,11 +146,7 @@ t.test('two instances: each processing session is finished once', async (t) => {
 
 t.test('SIGKILL while processing, then a restart: the session is finished', async (t) => {
   const { sim, receiver } = await startPeers(t)
-  // a database of its own: durability.test.ts flushes 13, and tap runs files side by side
-  const redisUrl = `${REDIS_URL.replace(/\/\d*$/, '')}/14`
-  const redis = new Redis(redisUrl)
-  await redis.flushdb()
-  t.teardown(async () => { await redis.flushdb(); await redis.quit() })
+  const { redisUrl } = await ownDatabase(t, 14)
   const env = testEnv(sim, receiver.url, { REDIS_URL: redisUrl, ONBOARDING_RETRY_SCHEDULE: '2s,1s,1s' })
   const first = await spawnService(env)
   t.teardown(() => first.stop('SIGKILL'))
@@ -170,7 +165,9 @@ t.test('SIGKILL while processing, then a restart: the session is finished', asyn
 })
 
 t.test('a processing session whose job is lost is queued again by the resumption sweep', async (t) => {
-  const h = await build(t, { env: { ONBOARDING_RETRY_SCHEDULE: '100ms' }, deps: { sweepIntervalMs: 200 } })
+  // the next attempt waits 2 s: long enough for the job to be removed while it is still delayed (with 100 ms the
+  // worker could take it first, and a job a worker holds cannot be removed)
+  const h = await build(t, { env: { ONBOARDING_RETRY_SCHEDULE: '2s' }, deps: { sweepIntervalMs: 200 } })
   await h.app.ready()
   h.sim.throttle('debug_token', 300)
   const { view: session } = await submit(h)
@@ -181,7 +178,7 @@ t.test('a processing session whose job is lost is queued again by the resumption
   t.teardown(async () => { await queue.close(); connection.disconnect() })
   await (await queue.getJob(session.id))?.remove()
   t.equal(await queue.getJob(session.id), undefined, 'no job')
-  const [event] = await outcomeOf(t, h, session.id, 10_000)
+  const [event] = await outcomeOf(t, h, session.id, 15_000)
   t.equal(event!.type, 'onboarding.completed')
   t.match(h.logs.text, /resumption sweep queued work that had no job/)
 })

@@ -1,18 +1,13 @@
 // A SIGKILL of the instance in the middle of provisioning, then a restart: the provisioning index that the
 // outcome wrote is found by the sweep, and the session is provisioned once, without a second code exchange.
-import { Redis } from 'ioredis'
 import t from 'tap'
-import { API_KEY, GRANTS, REDIS_URL, startPeers, testEnv } from '../helper.js'
+import { API_KEY, GRANTS, ownDatabase, startPeers, testEnv } from '../helper.js'
 import { spawnService } from '../service-process.js'
 import { DEFAULTS, eventsOf, FIELDS } from './provisioning-fixtures.js'
 
 t.test('SIGKILL during provisioning, then a restart: the session is provisioned, once', async (t) => {
   const { sim, receiver } = await startPeers(t)
-  // a database of its own: other files flush theirs, and tap runs files side by side
-  const redisUrl = `${REDIS_URL.replace(/\/\d*$/, '')}/10`
-  const redis = new Redis(redisUrl)
-  await redis.flushdb()
-  t.teardown(async () => { await redis.flushdb(); await redis.quit() })
+  const { redisUrl } = await ownDatabase(t, 10)
   const env = testEnv(sim, receiver.url, { ...DEFAULTS, REDIS_URL: redisUrl, PAGE_SUBSCRIBED_FIELDS: FIELDS, META_TIMEOUT_MS: '1000', ONBOARDING_RETRY_SCHEDULE: '1s,1s' })
   const first = await spawnService(env)
   t.teardown(() => first.stop('SIGKILL'))

@@ -4,9 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { Redis } from 'ioredis'
 import { buildApp } from '../../src/app.js'
-import { API_KEY, auth, build, createSession, GRANTS, LogCapture, REDIS_URL, startPeers, testEnv, type Harness } from '../helper.js'
+import { API_KEY, auth, build, createSession, GRANTS, LogCapture, ownDatabase, startPeers, testEnv, type Harness } from '../helper.js'
 import { RedisServer } from '../redis-server.js'
 import { spawnService } from '../service-process.js'
 
@@ -62,11 +61,7 @@ t.test('two instances on one Redis deliver 500 events, each attempt once', async
 
 t.test('a service killed with SIGKILL right after answering delivers every accepted event once restarted', async (t) => {
   const { sim, receiver } = await startPeers(t)
-  const db = 12
-  const redisUrl = `${REDIS_URL.replace(/\/\d*$/, '')}/${db}`
-  const redis = new Redis(redisUrl)
-  await redis.flushdb()
-  t.teardown(async () => { await redis.flushdb(); await redis.quit() })
+  const { redisUrl } = await ownDatabase(t, 12)
   // the partner's endpoint is down while the first process runs: every event is still pending when it dies
   await receiver.close()
   const env = testEnv(sim, receiver.url, { REDIS_URL: redisUrl, WEBHOOK_TIMEOUT_MS: '1000', WEBHOOK_RETRY_SCHEDULE: Array(10).fill('1s').join(',') })
@@ -133,10 +128,7 @@ t.test('Redis stopped and restarted under traffic: no accepted event lost, no re
 
 t.test('SIGTERM: in-flight callbacks and delivery attempts finish, then the process exits 0', async (t) => {
   const { sim, receiver } = await startPeers(t)
-  const redisUrl = `${REDIS_URL.replace(/\/\d*$/, '')}/13`
-  const redis = new Redis(redisUrl)
-  await redis.flushdb()
-  t.teardown(async () => { await redis.flushdb(); await redis.quit() })
+  const { redis, redisUrl } = await ownDatabase(t, 13)
   const service = await spawnService(testEnv(sim, receiver.url, { REDIS_URL: redisUrl }))
   t.teardown(() => service.stop('SIGKILL'))
   const headers = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' }
