@@ -63,7 +63,15 @@ export default fp<LifecyclePluginOptions>(async function lifecycle (app, o) {
   const spec = { redis, keyPrefix: o.keyPrefix, log: app.log, lockDurationMs: attemptMs + 5000, concurrency: CONCURRENCY }
   const attempt = (id: string) => provisioning.attempt(id)
   // the first attempt is made here, at once; BullMQ carries only the retries
-  const provisioningQueue = new LocalFirstQueue({ queue: await createJobQueue({ ...spec, name: 'provisioning', attempt }), attempt, log: app.log, maxInFlight: CONCURRENCY, name: 'provisioning' })
+  const provisioningQueue = new LocalFirstQueue({
+    queue: await createJobQueue({ ...spec, name: 'provisioning', attempt }),
+    attempt,
+    log: app.log,
+    maxInFlight: CONCURRENCY,
+    name: 'provisioning',
+    logKey: 'session_id',
+    afterFailureMs: 5000
+  })
   const noticeQueue = await createJobQueue({ ...spec, name: 'lifecycle', attempt: (id) => notices.attempt(id) })
   const sweep = { intervalMs: o.sweepIntervalMs ?? SWEEP_INTERVAL_MS, graceMs: SWEEP_GRACE_MS, log: app.log, now }
   const sweeps = [
@@ -79,7 +87,7 @@ export default fp<LifecyclePluginOptions>(async function lifecycle (app, o) {
       return { session: provisioned.session, followUps: { ...provisioned.followUps, ...notices.plan(provisioned.session) } }
     },
     async start (session, planned) {
-      if (planned.provisioningDueAt !== undefined) provisioningQueue.start(session.id)
+      if (planned.provisioningDueAt !== undefined) provisioningQueue.attemptNow(session.id, undefined)
       await notices.schedule(noticeQueue, planned)
     }
   }

@@ -23,9 +23,9 @@ t.test('a first attempt that succeeds is never queued; one to retry is, with its
   const { queue, added } = recordingQueue()
   const steps: Record<string, NextStep> = { a: { next: 'done' }, b: { next: 'retry', delayMs: 1234 } }
   const attempted: string[] = []
-  const local = new LocalFirstQueue({ queue, attempt: async (id) => { attempted.push(id); return steps[id]! }, log, maxInFlight: 4, name: 'test' })
-  local.start('a')
-  local.start('b')
+  const local = new LocalFirstQueue({ queue, attempt: async (id) => { attempted.push(id); return steps[id]! }, log, maxInFlight: 4, name: 'test', logKey: 'id', afterFailureMs: 5000 })
+  local.attemptNow('a', undefined)
+  local.attemptNow('b', undefined)
   await settle()
   t.strictSame(attempted, ['a', 'b'])
   t.strictSame(added, [['b', 1234]])
@@ -45,20 +45,22 @@ t.test('an attempt that throws (the store) is queued; beyond maxInFlight and onc
     },
     log,
     maxInFlight: 1,
-    name: 'test'
+    name: 'test',
+    logKey: 'id',
+    afterFailureMs: 5000
   })
-  local.start('slow')
+  local.attemptNow('slow', undefined)
   t.equal(await local.has('slow'), true, 'in flight counts as held')
-  local.start('second')
+  local.attemptNow('second', undefined)
   await settle()
   t.strictSame(added, [['second', 0]], 'past maxInFlight: queued')
   release()
   await settle()
-  local.start('broken')
+  local.attemptNow('broken', undefined)
   await settle()
   t.strictSame(added.at(-1), ['broken', 5000], 'a store failure is retried through the queue')
   await local.close(100)
-  local.start('late')
+  local.attemptNow('late', undefined)
   await settle()
   t.strictSame(added.at(-1), ['late', 0], 'closed: queued')
 })
