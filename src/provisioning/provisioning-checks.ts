@@ -79,7 +79,8 @@ export async function runChecks (deps: ChecksDeps, session: ChosenSession, token
   const { meta, config: { provisioning: o } } = deps
   const passing: MetaCallError[] = []
   const warnings: ProvisioningWarning[] = []
-  const note = (failure: MetaCallError): void => { if (failure.passing && failure.reason !== 'bad_response') passing.push(failure) }
+  // throttled or transient: retried on the schedule. A 2xx without the field needed is a refusal here (docs/meta.md)
+  const note = (failure: MetaCallError): void => { if (failure.kind !== 'permanent') passing.push(failure) }
   const subscribing = o.subscribedFields.length > 0
 
   const pages = await eachLimited(session.result!.page_ids, async (id): Promise<DeliveredPage> => {

@@ -1,5 +1,6 @@
 // The expiry notices as durable work: still sent after a restart, exactly once with two instances, and a lost
 // job queued again by the sweep.
+import { Queue } from 'bullmq'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config/config.js'
@@ -36,7 +37,7 @@ t.test('a notice whose job was lost is queued again by the sweep', async (t) => 
   const { id } = await assetBased(h, 3)
   await h.receiver.waitFor((e) => noticesOf(e, id).length === 1)
   // the expiry's job is lost (as with a Redis that lost it): the schedule still holds the notice
-  const queue = new (await import('bullmq')).Queue('lifecycle', { connection: h.redis, prefix: `${h.prefix}bull` })
+  const queue = new Queue('lifecycle', { connection: h.redis, prefix: `${h.prefix}bull` })
   t.teardown(() => queue.close())
   await queue.remove(`expired.${id}`)
   t.equal(await queue.getJob(`expired.${id}`), undefined, 'job removed')

@@ -4,7 +4,7 @@
 import { Queue } from 'bullmq'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
-import { auth, GRANTS, knownSecrets, leakedSecrets, LogCapture } from '../helper.js'
+import { auth, GRANTS, keyContent, knownSecrets, leakedSecrets, LogCapture, onboard } from '../helper.js'
 import { eventsOf, FIELDS, provisioned, provisioningHarness, sessionObject } from './provisioning-fixtures.js'
 
 t.test('a slow Meta delays neither the browser nor the completed webhook', async (t) => {
@@ -31,7 +31,7 @@ t.test('DELIVER_PAGE_TOKENS: each Page token in the event, and nowhere else', as
   t.strictSame(leakedSecrets(view + deliveries, secrets), [], 'not in the session object nor in /v1')
   t.strictSame(leakedSecrets(h.logs.text, secrets), [], 'not in the logs')
   let stored = ''
-  for (const key of await h.redis.keys(`${h.prefix}*`)) stored += await (await import('../helper.js')).keyContent(h.redis, key)
+  for (const key of await h.redis.keys(`${h.prefix}*`)) stored += await keyContent(h.redis, key)
   t.strictSame(leakedSecrets(stored, tokens.map((tk: string) => ['page token', tk] as [string, string])), [], 'never in clear in Redis')
 })
 
@@ -62,7 +62,6 @@ t.test('a provisioning whose job was lost is queued again by the sweep', async (
   // the sweep waits one attempt's claim (3 × META_TIMEOUT_MS + 10 s) before it queues a provisioning due
   const h = await provisioningHarness(t, { ONBOARDING_RETRY_SCHEDULE: '2s', META_TIMEOUT_MS: '300' }, { deps: { sweepIntervalMs: 200 } })
   h.sim.failNext('ad_account', { status: 500 }, 3)
-  const { onboard } = await import('../helper.js')
   const { session } = await onboard(h, 'business_portfolio', GRANTS.business_portfolio)
   // once the first attempt is over, its job waits in the delayed set: that is what Redis loses here
   for (let i = 0; i < 50 && !h.logs.text.includes('provisioning attempt interrupted'); i++) await new Promise((resolve) => setTimeout(resolve, 100))

@@ -2,7 +2,7 @@
 // subscription that succeeded, the session object meanwhile, the end of the schedule, a refusal not retried, and
 // a token no longer stored when the next attempt comes.
 import t from 'tap'
-import { GRANTS } from '../helper.js'
+import { GRANTS, onboard } from '../helper.js'
 import { eventsOf, FIELDS, provisioned, provisioningHarness, sessionObject } from './provisioning-fixtures.js'
 
 t.test('a transient failure is retried on the schedule, and a subscription that succeeded is not made again', async (t) => {
@@ -21,7 +21,6 @@ t.test('a transient failure is retried on the schedule, and a subscription that 
 t.test('while provisioning waits for its next attempt, the session object says pending', async (t) => {
   const h = await provisioningHarness(t, { ONBOARDING_RETRY_SCHEDULE: '1500ms' })
   h.sim.failNext('ad_account', { status: 503 }, 3)
-  const { onboard } = await import('../helper.js')
   const { session } = await onboard(h, 'business_portfolio', GRANTS.business_portfolio)
   await h.receiver.waitFor((e) => eventsOf(e, session.id, 'onboarding.completed').length === 1)
   await new Promise((resolve) => setTimeout(resolve, 700))
@@ -54,7 +53,6 @@ t.test('a refusal is not retried: the ad account is reported with Meta\'s error 
 t.test('a token no longer stored when the next attempt comes: every check is reported failed, and provisioning ends', async (t) => {
   const h = await provisioningHarness(t, { PAGE_SUBSCRIBED_FIELDS: FIELDS, ONBOARDING_RETRY_SCHEDULE: '1s' })
   h.sim.failNext('page_token', { status: 503 }, 6)
-  const { onboard } = await import('../helper.js')
   const { session } = await onboard(h, 'business_portfolio', GRANTS.business_portfolio)
   for (let i = 0; i < 50 && !h.logs.text.includes('provisioning attempt interrupted'); i++) await new Promise((resolve) => setTimeout(resolve, 100))
   // what a retention shorter than the wait leaves: the session, without its token
