@@ -4,11 +4,10 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
-import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { buildApp } from '../dist/app.js'
 import { loadConfig } from '../dist/config/config.js'
-import { TokenSealer } from '../dist/lib/token-sealer.js'
+import { seedPending } from './pending-deliveries.mjs'
 
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const THROUGHPUT_EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000)
@@ -38,28 +37,6 @@ async function deleteKeys (redis, prefix) {
   } while (cursor !== '0')
 }
 
-/** writes `count` outcomes exactly as the service does (delivery, sealed body, pending index), and their jobs */
-async function seed (redis, prefix, sealer, count) {
-  const queue = new Queue('webhooks', { connection: redis, prefix: `${prefix}bull` })
-  const now = new Date().toISOString()
-  for (let start = 0; start < count; start += 1000) {
-    const multi = redis.multi()
-    const jobs = []
-    for (let i = start; i < Math.min(count, start + 1000); i++) {
-      const id = `evt_${randomBytes(16).toString('hex')}`
-      const body = JSON.stringify({ type: 'onboarding.completed', timestamp: now, data: { session_id: `ses_${randomBytes(16).toString('hex')}`, access_token: `EAA${randomBytes(40).toString('base64url')}`, business_id: '1234567890', page_ids: ['1'], ad_account_ids: ['act_2'] } })
-      const delivery = { id, type: 'onboarding.completed', session_id: 'ses_bench', status: 'pending', attempts: 0, last_error: null, created_at: now, updated_at: now }
-      multi.set(`${prefix}delivery:${id}`, JSON.stringify(delivery), 'EX', 3600)
-      multi.set(`${prefix}event:${id}`, sealer.seal(body, id), 'EX', 3600)
-      multi.zadd(`${prefix}deliveries:pending`, Date.now(), id)
-      jobs.push({ name: 'deliver', data: { eventId: id }, opts: { jobId: id, removeOnComplete: true, removeOnFail: true, attempts: Number.MAX_SAFE_INTEGER, backoff: { type: 'fixed', delay: 5000 } } })
-    }
-    await multi.exec()
-    await queue.addBulk(jobs)
-  }
-  await queue.close()
-}
-
 async function drain (app, count, label) {
   const started = performance.now()
   let peakRss = process.memoryUsage().rss
@@ -79,18 +56,7 @@ async function drain (app, count, label) {
 }
 
 // seeding runs in a child process, so the RSS measured below is the service's own
-if (process.argv[2] === 'seed') {
-  const redis = new Redis(REDIS_URL)
-  await seed(redis, process.argv[3], new TokenSealer([Buffer.from(process.argv[4], 'base64')]), Number(process.argv[5]))
-  await redis.quit()
-  process.exit(0)
-}
-
-async function seedElsewhere (prefix, key, count) {
-  const child = spawn(process.execPath, [new URL(import.meta.url).pathname, 'seed', prefix, key.toString('base64'), String(count)], { stdio: 'inherit' })
-  const [code] = await once(child, 'exit')
-  if (code !== 0) throw new Error(`seeding failed with ${code}`)
-}
+const seedElsewhere = (prefix, key, count) => seedPending({ redisUrl: REDIS_URL, prefix, key: key.toString('base64'), count })
 
 const redis = new Redis(REDIS_URL)
 const prefix = `bench:${process.pid}:`

@@ -11,7 +11,7 @@ export interface DueSweepOptions {
   name: string
   /** IDs due at `before` or earlier, soonest first */
   due: (before: number, limit: number) => Promise<string[]>
-  queue: Pick<JobQueue, 'add' | 'has'>
+  queue: Pick<JobQueue, 'add' | 'held'>
   log: FastifyBaseLogger
   intervalMs: number
   /** an item due less than this long ago is being queued by whoever recorded it */
@@ -28,8 +28,10 @@ export class DueSweep extends PeriodicPass {
   /** resolves with how many items were queued again */
   protected async pass (): Promise<number> {
     let queued = 0
-    for (const id of await this.o.due(this.o.now() - this.o.graceMs, this.o.batch ?? 1000)) {
-      if (await this.o.queue.has(id)) continue
+    const due = await this.o.due(this.o.now() - this.o.graceMs, this.o.batch ?? 1000)
+    const held = await this.o.queue.held(due)
+    for (const id of due) {
+      if (held.has(id)) continue
       await this.o.queue.add(id)
       queued++
     }

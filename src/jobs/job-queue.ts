@@ -11,8 +11,8 @@ export type NextStep = { next: 'done' } | { next: 'retry'; delayMs: number }
 export interface JobQueue {
   /** schedules an attempt; an ID already waiting or in flight is not added twice */
   add (id: string, delayMs?: number): Promise<void>
-  /** whether the queue holds this ID (waiting, delayed or in flight) */
-  has (id: string): Promise<boolean>
+  /** which of these IDs the queue holds (waiting, delayed or in flight), in one look: the sweeps ask for a page at a time */
+  held (ids: readonly string[]): Promise<Set<string>>
   /** waits for attempts in flight, at most `timeoutMs`, and cancels what is waiting */
   close (timeoutMs: number): Promise<void>
   /** whether this instance is delivering: what /readyz reports */
@@ -46,8 +46,8 @@ export class InProcessJobQueue implements JobQueue {
     this.#schedule(eventId, delayMs)
   }
 
-  async has (eventId: string): Promise<boolean> {
-    return this.#timers.has(eventId) || this.#inFlight.has(eventId) || this.#waiting.includes(eventId)
+  async held (ids: readonly string[]): Promise<Set<string>> {
+    return new Set(ids.filter((id) => this.#timers.has(id) || this.#inFlight.has(id) || this.#waiting.includes(id)))
   }
 
   #schedule (eventId: string, delayMs: number): void {

@@ -64,8 +64,9 @@ export class LocalFirstQueue<T = undefined> implements JobQueue {
     await this.o.queue.add(id, delayMs)
   }
 
-  async has (id: string): Promise<boolean> {
-    return this.#inFlight.has(id) || await this.o.queue.has(id)
+  async held (ids: readonly string[]): Promise<Set<string>> {
+    const queued = await this.o.queue.held(ids.filter((id) => !this.#inFlight.has(id)))
+    return new Set(ids.filter((id) => this.#inFlight.has(id) || queued.has(id)))
   }
 
   health () {

@@ -13,3 +13,14 @@ export const sha256 = (value: string): string => createHash('sha256').update(val
 
 export const SESSION_ID = /^ses_[0-9a-f]{32}$/
 export const SECRET_TOKEN = /^[A-Za-z0-9_-]{43}$/
+
+/**
+ * The OAuth `state`: the session it belongs to, then 256 random bits. The session ID is no secret (it is in the
+ * login URL); it names where the state is kept, beside its session, so that taking the state and claiming the
+ * session are one step (and one hash slot of a Redis Cluster).
+ */
+// joined by `_`, so the whole state stays within base64url's alphabet, as a state of random bits alone would
+export const newLoginState = (sessionId: string): string => `${sessionId}_${newSecretToken()}`
+const LOGIN_STATE = /^(ses_[0-9a-f]{32})_[A-Za-z0-9_-]{43}$/
+/** the session a state names, null for anything else (an older state without one is SECRET_TOKEN) */
+export const loginStateSession = (state: string): string | null => LOGIN_STATE.exec(state)?.[1] ?? null

@@ -2,7 +2,7 @@
 // outcome) and the JS SDK's code submitted by the partner's back end.
 import type { Config } from '../config/config.js'
 import { FLOWS, type FlowName } from '../flows/flows.js'
-import { SECRET_TOKEN, newSecretToken, sha256 } from '../lib/ids.js'
+import { SECRET_TOKEN, loginStateSession, newLoginState, sha256 } from '../lib/ids.js'
 import { ProblemError } from '../lib/problems.js'
 import { buildDialogUrl } from '../meta/dialog-url.js'
 import type { MetaClient } from '../meta/meta-client.js'
@@ -49,6 +49,9 @@ export type LoginStep =
   | { kind: 'dialog'; url: string }
   | { kind: 'chooser'; session: SessionRecord; flows: FlowName[] }
 
+/** how far the store's clock may be from this service's before a state's life is set again by this one */
+const CLOCK_TOLERANCE_MS = 2000
+
 const START_AGAIN = 'Start again from the platform that sent you here.'
 
 const NOT_PENDING: Record<Exclude<SessionStatus, 'pending'>, string> = {
@@ -75,24 +78,38 @@ export class Onboarding {
    * flow is fixed first. `requested` on a session whose flow is fixed must name that flow.
    */
   async startLogin (sessionId: string, nonce: string, requested?: string): Promise<LoginStep> {
-    const found = this.#pending(await this.deps.store.getSession(sessionId), () => new ProblemError('session_not_found', `This onboarding link is not valid. ${START_AGAIN}`))
+    const { store, config } = this.deps
+    const state = newLoginState(sessionId)
+    const stateHash = sha256(state)
+    const loginState = { session_id: sessionId, nonce_hash: sha256(nonce) }
+    // the session read, and for a pending session with its flow chosen the state stored, in one step
+    const opened = await store.openLoginState(stateHash, loginState, config.retentionSeconds)
     let session: ChosenSession
-    if (isChosen(found)) {
-      if (requested !== undefined && requested !== found.flow) {
-        throw allowedFlows(found).includes(requested as FlowName) ? alreadyChosen() : notOffered()
+    try {
+      const found = this.#pending(opened.session, () => new ProblemError('session_not_found', `This onboarding link is not valid. ${START_AGAIN}`))
+      if (isChosen(found)) {
+        if (requested !== undefined && requested !== found.flow) {
+          throw allowedFlows(found).includes(requested as FlowName) ? alreadyChosen() : notOffered()
+        }
+        session = found
+      } else {
+        if (requested === undefined) return { kind: 'chooser', session: found, flows: this.#offered(found) }
+        session = await this.#choose(found, requested)
       }
-      session = found
-    } else {
-      if (requested === undefined) return { kind: 'chooser', session: found, flows: this.#offered(found) }
-      session = await this.#choose(found, requested)
+    } catch (err) {
+      // a state stored for a login that goes no further is never handed out; it goes at once
+      if (opened.ttlMs !== null) await store.discardLoginState(sessionId, stateHash).catch(() => {})
+      throw err
     }
-    const state = newSecretToken()
-    // a state lives as long as its session: the admin may spend many minutes in the dialog creating a portfolio,
-    // Page or ad account, and what protects the state is that it is single-use and bound to this browser's
-    // nonce, not a short life. At least a second, so a session in its last moments still gets an expiring key.
-    const ttlSeconds = Math.max(1, Math.ceil((Date.parse(session.expires_at) - this.deps.now()) / 1000))
-    await this.deps.store.putLoginState(sha256(state), { session_id: session.id, nonce_hash: sha256(nonce) }, ttlSeconds)
-    const { config } = this.deps
+    // A state lives as long as its session: the admin may spend many minutes in the dialog creating a portfolio,
+    // Page or ad account, and what protects the state is that it is single-use and bound to this browser's nonce,
+    // not a short life. At least a second, so a session in its last moments still gets an expiring key.
+    const ttlMs = Math.max(1000, Date.parse(session.expires_at) - this.deps.now())
+    // stored again when it was not stored with the session (its flow was only just chosen), or when the store's
+    // clock gave it a life this service's clock does not agree with
+    if (opened.ttlMs === null || Math.abs(opened.ttlMs - ttlMs) > CLOCK_TOLERANCE_MS) {
+      await store.putLoginState(stateHash, loginState, Math.ceil(ttlMs / 1000))
+    }
     return {
       kind: 'dialog',
       url: buildDialogUrl({
@@ -128,15 +145,56 @@ export class Onboarding {
     return chosen.session
   }
 
-  /** GET /oauth/callback: the state is taken only with the nonce of the browser it was given to */
-  async redeemState (state: string | undefined, nonce: string | null): Promise<SessionRecord> {
+  /**
+   * GET /oauth/callback: the state is taken only with the nonce of the browser it was given to, and its session
+   * is claimed for this login and read in the same step (see #claim): the caller finishes it with `finish`.
+   */
+  async redeemState (state: string | undefined, nonce: string | null): Promise<ChosenSession> {
     const invalid = (detail: string) => new ProblemError('invalid_request', detail)
-    if (state === undefined || !SECRET_TOKEN.test(state)) throw invalid('This sign-in link is not valid. Start again from the platform that sent you here.')
+    const sessionId = state === undefined ? null : loginStateSession(state)
+    // a state issued before states named their session is still taken, in two steps
+    if (state !== undefined && sessionId === null && SECRET_TOKEN.test(state) && nonce !== null) return await this.#redeemLegacy(state, nonce)
+    if (state === undefined || sessionId === null) throw invalid('This sign-in link is not valid. Start again from the platform that sent you here.')
     if (nonce === null) throw invalid('This sign-in was started in another browser, or cookies are blocked. Start again in this browser.')
-    const taken = await this.deps.store.takeLoginState(sha256(state), sha256(nonce))
-    if (taken.status === 'missing') throw invalid('This sign-in link has expired or was already used. Start again from the platform that sent you here.')
-    if (taken.status === 'browser_mismatch') throw invalid('This sign-in was started in another browser. Start again in this browser.')
-    return this.#pending(await this.deps.store.getSession(taken.state.session_id), () => invalid('This onboarding no longer exists. Start again from the platform that sent you here.'))
+    const redeemed = await this.deps.store.redeemLoginState(sessionId, sha256(state), sha256(nonce), this.#claimMs)
+    if (redeemed.status === 'missing') throw expiredState()
+    if (redeemed.status === 'browser_mismatch') throw otherBrowser()
+    if (redeemed.status === 'busy') throw beingProcessed()
+    return await this.#claimed(sessionId, redeemed.session, () => invalid(NO_LONGER_EXISTS))
+  }
+
+  async #redeemLegacy (state: string, nonce: string): Promise<ChosenSession> {
+    const taken = await this.deps.store.takeLegacyLoginState(sha256(state), sha256(nonce))
+    if (taken.status === 'missing') throw expiredState()
+    if (taken.status === 'browser_mismatch') throw otherBrowser()
+    return await this.#claim(taken.state.session_id, () => new ProblemError('invalid_request', NO_LONGER_EXISTS))
+  }
+
+  /** long enough for the exchange plus the shared budget of the later calls, then some */
+  get #claimMs (): number { return 4 * this.deps.config.meta.timeoutMs + 30_000 }
+
+  /**
+   * The claim makes one login per session win: a second state of the same session, or a callback racing /code,
+   * finds it taken and changes nothing. The session is read under the claim, in the same step, so what is
+   * checked is what the login works on; a session that may not be finished (any more) is released at once.
+   */
+  async #claim (sessionId: string, notFound: () => ProblemError): Promise<ChosenSession> {
+    const claim = await this.deps.store.claimSession(sessionId, this.#claimMs)
+    if (!claim.claimed) throw beingProcessed()
+    return await this.#claimed(sessionId, claim.session, notFound)
+  }
+
+  /** the session as read under this login's claim, if it may still be finished; otherwise the claim is let go */
+  async #claimed (sessionId: string, session: SessionRecord | null, notFound: () => ProblemError): Promise<ChosenSession> {
+    try {
+      const current = this.#pending(session, notFound)
+      // a state or a /code is only handed out for a chosen flow, and a choice is never undone
+      if (!isChosen(current)) throw notChosen(current.id)
+      return current
+    } catch (err) {
+      await this.deps.store.releaseSession(sessionId).catch(() => {})
+      throw err
+    }
   }
 
   /** POST /v1/sessions/{id}/code */
@@ -149,38 +207,46 @@ export class Onboarding {
     return session
   }
 
-  /**
-   * Runs the session to its outcome. The claim makes one login per session win: a second state of the same
-   * session, or a callback racing /code, finds it taken and changes nothing. `requestId`: the request that
-   * brings the answer, kept with the delivery so logs can be followed across.
-   */
+  /** POST /v1/sessions/{id}/code: claims the session (see #claim), then runs it to its outcome */
   async complete (session: SessionRecord, answer: LoginAnswer, requestId?: string): Promise<SessionRecord> {
-    const { store, config } = this.deps
-    // long enough for the exchange plus the shared budget of the later calls, then some
-    const claimMs = 4 * config.meta.timeoutMs + 30_000
-    const claim = await store.claimSession(session.id, claimMs)
-    if (!claim.claimed) throw new ProblemError('session_not_pending', 'This onboarding is already being processed.')
+    return await this.finish(await this.#claim(session.id, () => new ProblemError('session_not_found', `No session ${session.id}`)), answer, requestId)
+  }
+
+  /**
+   * Runs a session this login has claimed to its outcome. `requestId`: the request that brings the answer,
+   * kept with the delivery so logs can be followed across.
+   */
+  async finish (claimed: ChosenSession, answer: LoginAnswer, requestId?: string): Promise<SessionRecord> {
     try {
-      // the session as read under the claim: another request may have finished it since it was first read
-      const current = this.#pending(claim.session, () => new ProblemError('session_not_found', `No session ${session.id}`))
-      // a state or a /code is only handed out for a chosen flow, and a choice is never undone
-      if (!isChosen(current)) throw notChosen(current.id)
-      const outcome = await this.#outcome(current, answer)
+      const outcome = await this.#outcome(claimed, answer)
       // the token is kept and the steps after the exchange are attempted again later: the admin is done here
-      if (outcome instanceof OnboardingInterrupted) return (await this.deps.outcomes.interrupted(current, outcome, 1, requestId)).session
-      return await this.deps.outcomes.decide(current, outcome, requestId)
+      if (outcome instanceof OnboardingInterrupted) return (await this.deps.outcomes.interrupted(claimed, outcome, 1, requestId)).session
+      return await this.deps.outcomes.decide(claimed, outcome, requestId)
     } catch (err) {
-      await store.releaseSession(session.id).catch(() => {})
+      await this.deps.store.releaseSession(claimed.id).catch(() => {})
       throw err
     }
   }
 
   async #outcome (session: ChosenSession, answer: LoginAnswer): Promise<StepsOutcome> {
     if ('denial' in answer) return denialFailure(answer.denial)
-    return await outcomeOf(async () => await finishOnboarding(this.deps, session, await exchangeCode(this.deps, session, answer.code, answer.redirectUri)))
+    let kept: Promise<void> = Promise.resolve()
+    const outcome = await outcomeOf(async () => {
+      const exchanged = await exchangeCode(this.deps, session, answer.code, answer.redirectUri)
+      kept = exchanged.kept
+      return await finishOnboarding(this.deps, session, exchanged.held)
+    })
+    // the token was being written while Meta was asked about it: it is in the store before any outcome is
+    // recorded (a store that failed to keep it propagates, and the login stays as it was)
+    await kept
+    return outcome
   }
 }
 
+const NO_LONGER_EXISTS = 'This onboarding no longer exists. Start again from the platform that sent you here.'
+const expiredState = () => new ProblemError('invalid_request', 'This sign-in link has expired or was already used. Start again from the platform that sent you here.')
+const otherBrowser = () => new ProblemError('invalid_request', 'This sign-in was started in another browser. Start again in this browser.')
+const beingProcessed = () => new ProblemError('session_not_pending', 'This onboarding is already being processed.')
 const notOffered = () => new ProblemError('flow_not_offered',
   `This way of connecting is not offered for this onboarding. Go back and pick one of the options shown, or ${START_AGAIN.toLowerCase()}`)
 const alreadyChosen = () => new ProblemError('flow_already_chosen',

@@ -17,8 +17,11 @@ import type { OnboardingSuccess } from './pipeline.js'
 export interface CompletedFollowUps {
   /** the session as its outcome writes it, and what is recorded with it */
   plan (session: SessionRecord): { session: SessionRecord; followUps: OutcomeFollowUps }
-  /** queues the jobs once the outcome is written; never rejects (what cannot be queued is left to the sweeps) */
-  start (session: SessionRecord, followUps: OutcomeFollowUps): Promise<void>
+  /**
+   * starts them once the outcome is written, with the session as written and the token in hand; never rejects
+   * (what cannot be started or queued is left to the sweeps)
+   */
+  start (session: SessionRecord, followUps: OutcomeFollowUps, accessToken: string): Promise<void>
 }
 
 export interface OutcomesDeps {
@@ -58,7 +61,7 @@ export class Outcomes {
     await outbox.recordOutcome(planned.session, event, { requestId, followUps: planned.followUps })
     metrics.sessions.inc({ flow: session.flow, outcome: decided.status, error: decided.error?.code ?? '' })
     // not awaited: a job added to Redis must not lengthen the admin's wait (start never rejects)
-    if (decided.status === 'completed' && this.deps.followUps) this.deps.followUps.start(planned.session, planned.followUps).catch(() => {})
+    if (!(outcome instanceof OnboardingFailure) && this.deps.followUps) this.deps.followUps.start(planned.session, planned.followUps, outcome.accessToken).catch(() => {})
     return planned.session
   }
 

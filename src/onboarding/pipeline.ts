@@ -1,4 +1,4 @@
-// exchange → keep the token sealed → inspect → classify → follow-up → result. `exchangeCode` runs once per login
+// exchange → keep the token sealed (while inspecting) → inspect → classify → follow-up → result. `exchangeCode` runs once per login
 // (a code is single-use); `finishOnboarding` is everything after it and may run again from the start when a
 // session is resumed: its calls only read, but for the long-lived exchange, whose result is kept with the token,
 // and the asset connection, which is the last step. Throws an OnboardingFailure for every decided failure and an
@@ -59,8 +59,12 @@ function started<T> (call: Promise<T>): Promise<T> {
 /** a 2xx answer without the field the next step needs: Meta's fault, and it passes (it ends upstream_unavailable if it lasts) */
 const missingField = (endpoint: 'me'): OnboardingInterrupted => new OnboardingInterrupted(new MetaCallError(endpoint, 'bad_response', 200))
 
-/** Step 1, once: the token is in the store, sealed, before any further step */
-export async function exchangeCode (deps: PipelineDeps, session: ChosenSession, code: string, redirectUri: string | undefined): Promise<HeldToken> {
+/**
+ * Step 1, once. The token is written to the store, sealed, at once; `kept` settles when it is in. The calls after
+ * the exchange only read from Meta, so they need not wait for that write: the caller awaits `kept` before any
+ * outcome is recorded, and a token Meta has issued is never left only in this process's memory.
+ */
+export async function exchangeCode (deps: PipelineDeps, session: ChosenSession, code: string, redirectUri: string | undefined): Promise<{ held: HeldToken; kept: Promise<void> }> {
   let exchanged
   try {
     exchanged = await deps.meta.exchangeCode(code, redirectUri)
@@ -71,8 +75,7 @@ export async function exchangeCode (deps: PipelineDeps, session: ChosenSession, 
     throw new OnboardingFailure('code_exchange_failed', 'Meta refused the authorization code', err.meta ? { meta: err.meta } : {})
   }
   const held: HeldToken = { accessToken: exchanged.accessToken, longLived: false, expiresAt: null }
-  await deps.tokens.keep(session.id, held)
-  return held
+  return { held, kept: started(deps.tokens.keep(session.id, held)) }
 }
 
 async function listAssets (deps: PipelineDeps, kind: 'accounts' | 'adaccounts', token: string, budget: Budget): Promise<string[]> {

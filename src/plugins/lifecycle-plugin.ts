@@ -16,6 +16,7 @@ import { MetaClient } from '../meta/meta-client.js'
 import type { CompletedFollowUps } from '../onboarding/outcomes.js'
 import { Provisioning } from '../provisioning/provisioning.js'
 import { TokenVault } from '../sessions/token-vault.js'
+import type { SessionRecord } from '../store/records.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -40,6 +41,8 @@ const SWEEP_INTERVAL_MS = 10_000
 /** an item due less than this long ago is being queued by the outcome that recorded it */
 const SWEEP_GRACE_MS = 5000
 const CONCURRENCY = 8
+/** first attempts in flight in this instance (each a few Meta calls); beyond that they go to the queue */
+const FIRST_ATTEMPTS_IN_FLIGHT = 64
 
 export default fp<LifecyclePluginOptions>(async function lifecycle (app, o) {
   const { config, now } = o
@@ -61,13 +64,12 @@ export default fp<LifecyclePluginOptions>(async function lifecycle (app, o) {
   })
   const notices = new ExpiryNotices({ config, sessions: stores.sessions, outbox, metrics, log: app.log, now })
   const spec = { redis, keyPrefix: o.keyPrefix, log: app.log, lockDurationMs: attemptMs + 5000, concurrency: CONCURRENCY }
-  const attempt = (id: string) => provisioning.attempt(id)
-  // the first attempt is made here, at once; BullMQ carries only the retries
-  const provisioningQueue = new LocalFirstQueue({
-    queue: await createJobQueue({ ...spec, name: 'provisioning', attempt }),
-    attempt,
+  // the first attempt is made here, at once, with what the outcome holds; BullMQ carries only the retries
+  const provisioningQueue = new LocalFirstQueue<{ session: SessionRecord; accessToken: string }>({
+    queue: await createJobQueue({ ...spec, name: 'provisioning', attempt: (id) => provisioning.attempt(id) }),
+    attempt: (_id, { session, accessToken }) => provisioning.attemptFirst(session, accessToken),
     log: app.log,
-    maxInFlight: CONCURRENCY,
+    maxInFlight: FIRST_ATTEMPTS_IN_FLIGHT,
     name: 'provisioning',
     logKey: 'session_id',
     afterFailureMs: 5000
@@ -86,8 +88,8 @@ export default fp<LifecyclePluginOptions>(async function lifecycle (app, o) {
       const provisioned = provisioning.plan(session)
       return { session: provisioned.session, followUps: { ...provisioned.followUps, ...notices.plan(provisioned.session) } }
     },
-    async start (session, planned) {
-      if (planned.provisioningDueAt !== undefined) provisioningQueue.attemptNow(session.id, undefined)
+    async start (session, planned, accessToken) {
+      if (planned.provisioningDueAt !== undefined) provisioningQueue.attemptNow(session.id, { session, accessToken })
       await notices.schedule(noticeQueue, planned)
     }
   }

@@ -43,6 +43,19 @@ export class Provisioning {
     return { session: { ...session, provisioning }, followUps: { provisioningDueAt: this.deps.now() } }
   }
 
+  /**
+   * The first attempt, made at once by the instance that recorded the outcome, with the session as it wrote it
+   * and the token it holds: no claim, no read, no unsealing. It needs no claim because nothing else attempts a
+   * session this early: retries are queued by this attempt itself, and the sweep leaves a due provisioning alone
+   * for longer than an attempt takes (lifecycle-plugin.ts). Should one run long, the compare-and-set of its
+   * write still lets only one attempt record the event.
+   */
+  async attemptFirst (session: SessionRecord, accessToken: string): Promise<NextStep> {
+    if (session.status !== 'completed' || session.provisioning?.status !== 'pending' || !isChosen(session)) return { next: 'done' }
+    return await this.#attempt(session, session.provisioning, accessToken)
+  }
+
+  /** a queued attempt (a retry, or one the recording instance left): claimed, and from the stored token */
   async attempt (sessionId: string): Promise<NextStep> {
     const { sessions } = this.deps
     const claim = await sessions.claimSession(sessionId, this.deps.claimMs)
@@ -54,18 +67,19 @@ export class Provisioning {
         await this.deps.outbox.recordSessionChange({ sessionId, provisioning: 'done' })
         return { next: 'done' }
       }
-      return await this.#attempt(session, session.provisioning)
+      const held = await this.deps.tokens.read(session.id)
+      return await this.#attempt(session, session.provisioning, held?.accessToken ?? null)
     } finally {
       await sessions.releaseSession(sessionId).catch(() => {})
     }
   }
 
-  async #attempt (session: ChosenSession, state: ProvisioningState): Promise<NextStep> {
-    const { tokens, outbox, config, log, now } = this.deps
+  /** `token`: null once the token is no longer stored */
+  async #attempt (session: ChosenSession, state: ProvisioningState, token: string | null): Promise<NextStep> {
+    const { outbox, config, log, now } = this.deps
     const attempts = (state.attempts ?? 0) + 1
-    const held = await tokens.read(session.id)
-    const outcome: ChecksOutcome = held
-      ? await runChecks(this.deps, session, held.accessToken, state.subscribed_pages ?? [])
+    const outcome: ChecksOutcome = token !== null
+      ? await runChecks(this.deps, session, token, state.subscribed_pages ?? [])
       : uncheckedOutcome(config, session, 'The token is no longer stored: provisioning outlived the retention')
     const scheduled = outcome.passing.length > 0 ? config.onboardingRetryScheduleMs[attempts - 1] : undefined
     if (scheduled !== undefined) {

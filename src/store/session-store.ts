@@ -14,6 +14,14 @@ export type TakeLoginStateResult =
   | { status: 'missing' }
   | { status: 'browser_mismatch' }
 
+/** the callback's one step: the state taken, and its session claimed and read */
+export type RedeemLoginStateResult =
+  | { status: 'claimed'; session: SessionRecord | null }
+  | { status: 'missing' }
+  | { status: 'browser_mismatch' }
+  /** the state was taken, but another login holds the session */
+  | { status: 'busy' }
+
 export type ClaimResult = { claimed: false } | { claimed: true; session: SessionRecord | null }
 
 export interface SessionStore {
@@ -24,9 +32,24 @@ export interface SessionStore {
    * returns `chosen`. The session then joins the expiry index under its flow.
    */
   chooseFlow (id: string, flow: FlowName, configId: string): Promise<ChooseFlowResult>
+  /** a login state of a session (`state.session_id`), under the SHA-256 of the state */
   putLoginState (stateHash: string, state: LoginState, ttlSeconds: number): Promise<void>
-  /** takes the state only if the nonce hash matches, atomically: a second take finds nothing */
-  takeLoginState (stateHash: string, nonceHash: string): Promise<TakeLoginStateResult>
+  /**
+   * GET /login in one step: reads the session and, if it is pending with its flow chosen and its expiry still
+   * ahead by the store's clock, gives it the login state, living as long as the session does (the record's
+   * remaining time less `retentionSeconds`, which it is kept beyond its expiry; at least a second).
+   * `ttlMs`: the state's life when it was stored, else null.
+   */
+  openLoginState (stateHash: string, state: LoginState, retentionSeconds: number): Promise<{ session: SessionRecord | null; ttlMs: number | null }>
+  /** a state stored for a login that went no further */
+  discardLoginState (sessionId: string, stateHash: string): Promise<void>
+  /**
+   * The callback in one step: takes the state of `sessionId` only if the nonce hash matches (a wrong browser does
+   * not burn it, a second take finds nothing), then claims the session and reads it, as claimSession does.
+   */
+  redeemLoginState (sessionId: string, stateHash: string, nonceHash: string, claimMs: number): Promise<RedeemLoginStateResult>
+  /** a state issued before states named their session (kept under its hash alone): taken as redeemLoginState takes one */
+  takeLegacyLoginState (stateHash: string, nonceHash: string): Promise<TakeLoginStateResult>
   /** marks a session as being processed and reads it, in one step; not claimed when another request holds it */
   claimSession (id: string, ttlMs: number): Promise<ClaimResult>
   releaseSession (id: string): Promise<void>

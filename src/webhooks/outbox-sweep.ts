@@ -43,8 +43,10 @@ export class OutboxSweep extends PeriodicPass {
     this.#cursor = next ?? undefined
     // a delivery younger than this is being queued right now by the request that recorded it
     const youngest = now - (this.o.minAgeMs ?? 10_000)
-    for (const { id, created_at: createdAt } of items) {
-      if (Date.parse(createdAt) >= youngest || await queue.has(id)) continue
+    const old = items.filter((d) => Date.parse(d.created_at) < youngest).map((d) => d.id)
+    const held = await queue.held(old)
+    for (const id of old) {
+      if (held.has(id)) continue
       // it may have been delivered (and its job removed) since the list was read
       if ((await deliveries.getDelivery(id))?.status !== 'pending') continue
       await queue.add(id)

@@ -2,6 +2,8 @@
 // firing at once as Node does with an overflowing timer; a receiver's Retry-After is honoured up to a day.
 import t from 'tap'
 import { InProcessJobQueue } from '../../src/jobs/job-queue.js'
+import { createJobQueue } from '../../src/jobs/job-queues.js'
+import { testRedis } from '../helper.js'
 import { nextDelay } from '../../src/webhooks/deliverer.js'
 import { parseRetryAfter } from '../../src/webhooks/webhook-sender.js'
 
@@ -23,4 +25,36 @@ t.test('a retry delay beyond what setTimeout can wait does not fire at once', as
   await new Promise((resolve) => setTimeout(resolve, 50))
   t.equal(attempts, 0, 'no attempt within 50 ms of a 30-day delay')
   t.notOk(warnings.includes('TimeoutOverflowWarning'), 'no TimeoutOverflowWarning')
+})
+
+t.test('BullMQ: held() names the IDs with a job (waiting, delayed or in flight) in one look, and not those done', async (t) => {
+  const redis = await testRedis(t)
+  const keyPrefix = `mo-test:held:${process.pid}:`
+  const log = { error () {}, warn () {}, info () {} } as any
+  let release = () => {}
+  const running = new Promise<void>((resolve) => { release = resolve })
+  const queue = await createJobQueue({
+    name: 'held',
+    redis,
+    keyPrefix,
+    log,
+    lockDurationMs: 5000,
+    concurrency: 1,
+    attempt: async (id) => {
+      if (id === 'slow') await running
+      return { next: 'done' }
+    }
+  })
+  t.teardown(async () => {
+    release()
+    await queue.close(1000)
+    const keys = await redis.keys(`${keyPrefix}*`)
+    if (keys.length > 0) await redis.del(...keys)
+  })
+  t.strictSame(await queue.held([]), new Set())
+  await queue.add('done-soon')
+  await queue.add('later', 60_000)
+  await queue.add('slow')
+  for (let i = 0; i < 100 && (await queue.held(['done-soon'])).size > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+  t.strictSame(await queue.held(['done-soon', 'later', 'slow', 'never']), new Set(['later', 'slow']))
 })

@@ -14,7 +14,7 @@ t.test('flow 1, business portfolio: system-user token, assets from target_ids', 
   t.equal(d.searchParams.get('config_id'), CONFIG_IDS.business_portfolio)
   t.equal(d.searchParams.get('response_type'), 'code')
   t.equal(d.searchParams.get('override_default_response_type'), 'true')
-  t.match(d.searchParams.get('state'), /^[A-Za-z0-9_-]{43}$/)
+  t.match(d.searchParams.get('state'), /^ses_[0-9a-f]{32}_[A-Za-z0-9_-]{43}$/, 'the session, then 256 random bits')
 
   t.equal(callback.statusCode, 303)
   t.equal(callback.headers['cache-control'], 'no-store')

@@ -2,8 +2,8 @@
 // portfolio, Page or ad account, and the state is single-use and bound to the browser, so a short life would
 // only throw such logins away.
 import t from 'tap'
-import { sha256 } from '../../src/lib/ids.js'
-import { Browser, build, createSession, GRANTS, type Harness } from '../helper.js'
+import { newSecretToken, sha256 } from '../../src/lib/ids.js'
+import { auth, Browser, build, createSession, GRANTS, type Harness } from '../helper.js'
 
 /** a login to a new session, and the TTL in Redis of the state it was given */
 async function loginState (h: Harness, session: Record<string, any>) {
@@ -11,7 +11,7 @@ async function loginState (h: Harness, session: Record<string, any>) {
   const login = await browser.get(session.login_url)
   if (login.statusCode !== 302) throw new Error(`login answered ${login.statusCode}`)
   const state = new URL(login.headers.location as string).searchParams.get('state')!
-  return { browser, login, ttl: await h.redis.ttl(`${h.prefix}state:${sha256(state)}`) }
+  return { browser, login, ttl: await h.redis.ttl(`${h.prefix}state:{${session.id}}:${sha256(state)}`) }
 }
 
 t.test('the state key\'s TTL in Redis is the session\'s remaining lifetime, not ten minutes', async (t) => {
@@ -38,4 +38,20 @@ t.test('a session in its last moments still gets a state, of at least one second
   now += 59_700
   const { ttl } = await loginState(h, session)
   t.equal(ttl, 1)
+})
+
+t.test('a state issued before states named their session (kept under its hash alone) still completes its login, once', async (t) => {
+  const h = await build(t)
+  const session = await createSession(h, { flow: 'business_portfolio' })
+  const { browser, login } = await loginState(h, session)
+  const nonceHash = JSON.parse((await h.redis.get((await h.redis.keys(`${h.prefix}state:*`))[0]!))!).nonce_hash
+  const legacy = newSecretToken()
+  await h.redis.set(`${h.prefix}state:${sha256(legacy)}`, JSON.stringify({ session_id: session.id, nonce_hash: nonceHash }), 'EX', 600)
+  const dialog = new URL(login.headers.location as string)
+  dialog.searchParams.set('state', legacy)
+  const callback = h.sim.approve(dialog.href, GRANTS.business_portfolio)
+  const done = await browser.get(callback)
+  t.equal(done.statusCode, 200)
+  t.equal((await h.app.inject({ url: `/v1/sessions/${session.id}`, headers: auth })).json().status, 'completed')
+  t.equal((await browser.get(callback)).statusCode, 400, 'used up')
 })

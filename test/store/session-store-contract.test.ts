@@ -83,15 +83,54 @@ function contract (t: Test, make: Make): void {
     t.strictSame(await sessions.takeExpiredSessions(T0 + DAY, 2), [])
   })
 
-  t.test('login states: taken once, and only by the browser whose nonce matches', async (t) => {
+  t.test('login states: taken once, only by the browser whose nonce matches, and the session claimed with it', async (t) => {
     const { stores: { sessions } } = await make(t)
+    const s = session()
+    await sessions.createSession(s, TTL)
     const stateHash = hex(32)
-    const state = { session_id: sessionId(), nonce_hash: hex(32) }
+    const state = { session_id: s.id, nonce_hash: hex(32) }
     await sessions.putLoginState(stateHash, state, 600)
-    t.strictSame(await sessions.takeLoginState(stateHash, hex(32)), { status: 'browser_mismatch' })
-    t.strictSame(await sessions.takeLoginState(stateHash, state.nonce_hash), { status: 'ok', state }, 'the mismatch did not consume it')
-    t.strictSame(await sessions.takeLoginState(stateHash, state.nonce_hash), { status: 'missing' }, 'a second take finds nothing')
-    t.strictSame(await sessions.takeLoginState(hex(32), state.nonce_hash), { status: 'missing' }, 'an unknown state')
+    t.strictSame(await sessions.redeemLoginState(s.id, stateHash, hex(32), 30_000), { status: 'browser_mismatch' })
+    t.strictSame(await sessions.redeemLoginState(sessionId(), stateHash, state.nonce_hash, 30_000), { status: 'missing' }, 'not under another session')
+    t.strictSame(await sessions.redeemLoginState(s.id, stateHash, state.nonce_hash, 30_000), { status: 'claimed', session: s }, 'the mismatch did not consume it')
+    t.strictSame(await sessions.redeemLoginState(s.id, stateHash, state.nonce_hash, 30_000), { status: 'missing' }, 'a second take finds nothing')
+    t.strictSame(await sessions.redeemLoginState(s.id, hex(32), state.nonce_hash, 30_000), { status: 'missing' }, 'an unknown state')
+
+    // a second state of the same session, while the first login holds it: taken, but busy
+    const second = hex(32)
+    await sessions.putLoginState(second, state, 600)
+    t.strictSame(await sessions.redeemLoginState(s.id, second, state.nonce_hash, 30_000), { status: 'busy' })
+    t.strictSame(await sessions.redeemLoginState(s.id, second, state.nonce_hash, 30_000), { status: 'missing' }, 'and used up')
+    await sessions.releaseSession(s.id)
+    const third = hex(32)
+    await sessions.putLoginState(third, state, 600)
+    await sessions.discardLoginState(s.id, third)
+    t.strictSame(await sessions.redeemLoginState(s.id, third, state.nonce_hash, 30_000), { status: 'missing' }, 'a discarded state')
+  })
+
+  t.test('openLoginState: the session read, and the state stored only for a pending session with its flow chosen', async (t) => {
+    const { stores: { sessions, outbox } } = await make(t)
+    const nonceHash = hex(32)
+    t.strictSame(await sessions.openLoginState(hex(32), { session_id: sessionId(), nonce_hash: nonceHash }, 60), { session: null, ttlMs: null }, 'an unknown session')
+    const s = session()
+    await sessions.createSession(s, TTL + 60)
+    const stateHash = hex(32)
+    const opened = await sessions.openLoginState(stateHash, { session_id: s.id, nonce_hash: nonceHash }, 60)
+    t.strictSame(opened.session, s)
+    t.ok(opened.ttlMs! > (TTL - 5) * 1000 && opened.ttlMs! <= TTL * 1000, `the state lives what is left of the session (${opened.ttlMs} ms)`)
+    t.strictSame(await sessions.redeemLoginState(s.id, stateHash, nonceHash, 30_000), { status: 'claimed', session: s }, 'the state it stored')
+    const free = unchosen()
+    await sessions.createSession(free, TTL + 60)
+    const unchosenHash = hex(32)
+    t.strictSame(await sessions.openLoginState(unchosenHash, { session_id: free.id, nonce_hash: nonceHash }, 60), { session: free, ttlMs: null }, 'no flow chosen')
+    t.strictSame(await sessions.redeemLoginState(free.id, unchosenHash, nonceHash, 30_000), { status: 'missing' })
+    const write = outcome(s)
+    await outbox.recordOutcome(write)
+    t.strictSame(await sessions.openLoginState(hex(32), { session_id: s.id, nonce_hash: nonceHash }, 60), { session: write.session, ttlMs: null }, 'decided')
+    const old = session()
+    await sessions.createSession(old, 60)
+    t.strictSame(await sessions.openLoginState(hex(32), { session_id: old.id, nonce_hash: nonceHash }, 60), { session: old, ttlMs: null },
+      'past its expiry: nothing is left of its life but the retention')
   })
 
   t.test('claims: one holder at a time, freed by releaseSession, by the outcome and by its TTL', async (t) => {
@@ -144,7 +183,7 @@ t.test('memory', async (t) => {
     t.ok(await sessions.getSession(s.id), 'alive just before its TTL')
     await advance(1)
     t.equal(await sessions.getSession(s.id), null, 'gone at its TTL: the choice did not extend it')
-    t.strictSame(await sessions.takeLoginState(stateHash, 'nonce-hash'), { status: 'missing' }, 'the login state too')
+    t.strictSame(await sessions.redeemLoginState(s.id, stateHash, 'nonce-hash', 1000), { status: 'missing' }, 'the login state too')
   })
 })
 
@@ -152,6 +191,16 @@ t.test('redis', async (t) => {
   const redis = await testRedis(t)
   const make = redisMake(redis)
   contract(t, make)
+
+  t.test('a state issued before states named their session is still taken once', async (t) => {
+    const { stores: { sessions }, prefix } = await make(t)
+    const state = { session_id: sessionId(), nonce_hash: hex(32) }
+    const stateHash = hex(32)
+    await redis.set(`${prefix}state:${stateHash}`, JSON.stringify(state), 'EX', 600)
+    t.strictSame(await sessions.takeLegacyLoginState(stateHash, hex(32)), { status: 'browser_mismatch' })
+    t.strictSame(await sessions.takeLegacyLoginState(stateHash, state.nonce_hash), { status: 'ok', state })
+    t.strictSame(await sessions.takeLegacyLoginState(stateHash, state.nonce_hash), { status: 'missing' })
+  })
 
   t.test('TTLs in seconds are Redis TTLs; chooseFlow keeps the session\'s; the outcome drops token and claim', async (t) => {
     const { stores: { sessions, outbox }, prefix } = await make(t)

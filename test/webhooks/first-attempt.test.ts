@@ -46,7 +46,7 @@ class RecordingQueue implements JobQueue {
     this.added.push([eventId, delayMs])
   }
 
-  async has (eventId: string) { return this.added.some(([id]) => id === eventId) }
+  async held (ids: readonly string[]) { return new Set(ids.filter((eventId) => this.added.some(([id]) => id === eventId))) }
   async close (timeoutMs: number) { this.closedWith = timeoutMs }
   health () { return { status: 'ok' as const, detail: 'recording' } }
 }
@@ -71,13 +71,13 @@ t.test('FirstAttemptQueue: busy, retrying, failing and closing', async (t) => {
   t.same(attempted, ['evt_a', 'evt_b'], 'two attempts in flight at most')
   await new Promise((resolve) => setImmediate(resolve))
   t.same(queue.added, [['evt_c', 0]], 'the third waits in the queue')
-  t.ok(await first.has('evt_a'), 'an attempt in flight is known, so the sweep leaves it alone')
+  t.ok((await first.held(['evt_a'])).has('evt_a'), 'an attempt in flight is known, so the sweep leaves it alone')
 
   releases[0]!({ next: 'retry', delayMs: 1234 })
   releases[1]!({ next: 'done' })
   await new Promise((resolve) => setImmediate(resolve))
   t.same(queue.added, [['evt_c', 0], ['evt_a', 1234]], 'a retry is queued with its delay')
-  t.notOk(await first.has('evt_b'), 'a finished attempt is forgotten')
+  t.notOk((await first.held(['evt_b'])).has('evt_b'), 'a finished attempt is forgotten')
 
   first.start(record('evt_throws'), '{}')
   await new Promise((resolve) => setImmediate(resolve))
@@ -87,7 +87,7 @@ t.test('FirstAttemptQueue: busy, retrying, failing and closing', async (t) => {
   first.start(record('evt_d'), '{}')
   releases[2]!({ next: 'retry', delayMs: 10 })
   await new Promise((resolve) => setImmediate(resolve))
-  t.notOk(await first.has('evt_d'), 'a retry that cannot be queued is left to the outbox sweep, without throwing')
+  t.notOk((await first.held(['evt_d'])).has('evt_d'), 'a retry that cannot be queued is left to the outbox sweep, without throwing')
   queue.failAdds = false
 
   first.start(record('evt_slow'), '{}')

@@ -72,7 +72,7 @@ t.test('the sweep pages through a backlog larger than one pass, and wraps around
   for (let i = 0; i < 5; i++) ids.push(await outcomeWithoutAttempt(h, i, new Date(Date.now() - 60_000 + i).toISOString()))
   // every delivery has its job but the newest, which sits behind two full pages
   const added: string[] = []
-  const queue = { has: async (id: string) => id !== ids[4], add: async (id: string) => { added.push(id) }, close: async () => {}, health: () => ({ status: 'ok' as const, detail: '' }) }
+  const queue = { held: async (asked: readonly string[]) => new Set(asked.filter((id) => id !== ids[4])), add: async (id: string) => { added.push(id) }, close: async () => {}, health: () => ({ status: 'ok' as const, detail: '' }) }
   const sweep = new OutboxSweep({ deliveries: h.stores.deliveries, sessions: h.stores.sessions, queue, log: h.app.log, retentionSeconds: 60, batch: 2, minAgeMs: 0 })
   t.same([await sweep.run(), await sweep.run()], [0, 0], 'the first two pages have their jobs')
   t.equal(await sweep.run(), 1, 'the third page finds the missing one')

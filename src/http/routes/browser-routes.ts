@@ -88,11 +88,12 @@ export const browserRoutes: FastifyPluginAsyncZod<BrowserRoutesOptions> = async 
     const { code, state, ...denial } = request.query
     // the state is checked whatever else came back: a redirect with neither a code nor an error still fails its
     // session (no_code), and only the browser the state was given to can make it fail
+    // the state is taken and its session claimed for this login, or the browser is told why not
     const session = await onboarding.redeemState(state, browserNonce(request))
     request.sessionId = session.id
     // `error`, then `error_code`, then `code`: a code beside an error is never exchanged
     const answer = code && !denial.error && !denial.error_code ? { code, redirectUri } : { denial }
-    const decided = await onboarding.complete(session, answer, request.id)
+    const decided = await onboarding.finish(session, answer, request.id)
     return sendOutcome(reply, decided, request.server.pageNotice)
   })
 }

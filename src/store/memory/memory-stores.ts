@@ -5,10 +5,13 @@ import type { FlowName } from '../../flows/flows.js'
 import type { DataDeletionStore } from '../data-deletion-store.js'
 import type { DeliveryStore } from '../delivery-store.js'
 import { isChosen, type ChosenSession, type DataDeletionRecord, type DeliveryCursor, type DeliveryRecord, type DeliveryStatus, type LoginState, type SessionRecord } from '../records.js'
-import type { ChooseFlowResult, ClaimResult, SessionStore, TakeLoginStateResult } from '../session-store.js'
+import type { ChooseFlowResult, ClaimResult, RedeemLoginStateResult, SessionStore, TakeLoginStateResult } from '../session-store.js'
 import type { Stores } from '../stores.js'
 import { MemoryOutboxStore } from './memory-outbox-store.js'
 import { byPosition, copy, position, Tables } from './memory-tables.js'
+
+/** a state beside its session, as in Redis; a legacy state is under its hash alone */
+const stateKey = (sessionId: string, stateHash: string): string => `${sessionId}:${stateHash}`
 
 class MemorySessionStore implements SessionStore {
   constructor (private readonly t: Tables) {}
@@ -34,14 +37,37 @@ class MemorySessionStore implements SessionStore {
   }
 
   async putLoginState (stateHash: string, state: LoginState, ttlSeconds: number): Promise<void> {
-    this.t.states.set(stateHash, copy(state), ttlSeconds * 1000)
+    this.t.states.set(stateKey(state.session_id, stateHash), copy(state), ttlSeconds * 1000)
   }
 
-  async takeLoginState (stateHash: string, nonceHash: string): Promise<TakeLoginStateResult> {
-    const state = this.t.states.get(stateHash)
+  async openLoginState (stateHash: string, state: LoginState, retentionSeconds: number) {
+    const session = await this.getSession(state.session_id)
+    const ttlMs = this.t.sessions.ttlMs(state.session_id) - retentionSeconds * 1000
+    if (!session || session.status !== 'pending' || session.flow === null || ttlMs <= 0) return { session, ttlMs: null }
+    this.t.states.set(stateKey(state.session_id, stateHash), copy(state), Math.max(ttlMs, 1000))
+    return { session, ttlMs: Math.max(ttlMs, 1000) }
+  }
+
+  async discardLoginState (sessionId: string, stateHash: string): Promise<void> {
+    this.t.states.delete(stateKey(sessionId, stateHash))
+  }
+
+  async redeemLoginState (sessionId: string, stateHash: string, nonceHash: string, claimMs: number): Promise<RedeemLoginStateResult> {
+    const taken = this.#take(stateKey(sessionId, stateHash), nonceHash)
+    if (taken.status !== 'ok') return taken
+    const claim = await this.claimSession(sessionId, claimMs)
+    return claim.claimed ? { status: 'claimed', session: claim.session } : { status: 'busy' }
+  }
+
+  async takeLegacyLoginState (stateHash: string, nonceHash: string): Promise<TakeLoginStateResult> {
+    return this.#take(stateHash, nonceHash)
+  }
+
+  #take (key: string, nonceHash: string): TakeLoginStateResult {
+    const state = this.t.states.get(key)
     if (!state) return { status: 'missing' }
     if (state.nonce_hash !== nonceHash) return { status: 'browser_mismatch' }
-    this.t.states.delete(stateHash)
+    this.t.states.delete(key)
     return { status: 'ok', state }
   }
 

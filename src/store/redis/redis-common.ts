@@ -9,8 +9,13 @@ export class RedisKeys {
   constructor (readonly prefix: string) {}
 
   session (id: string): string { return `${this.prefix}session:${id}` }
-  /** a login state, under the SHA-256 of the state */
-  state (stateHash: string): string { return `${this.prefix}state:${stateHash}` }
+  /**
+   * a login state, under the SHA-256 of the state, beside its session: the hash tag (the session ID in braces)
+   * puts it in the session's hash slot of a Redis Cluster
+   */
+  state (sessionId: string, stateHash: string): string { return `${this.prefix}state:{${sessionId}}:${stateHash}` }
+  /** a login state issued before states named their session */
+  legacyState (stateHash: string): string { return `${this.prefix}state:${stateHash}` }
   claim (sessionId: string): string { return `${this.prefix}claim:${sessionId}` }
   token (sessionId: string): string { return `${this.prefix}token:${sessionId}` }
   delivery (id: string): string { return `${this.prefix}delivery:${id}` }

@@ -3,12 +3,14 @@ import type { Redis, Result } from 'ioredis'
 import type { FlowName } from '../../flows/flows.js'
 import { StoreUnavailableError } from '../../lib/problems.js'
 import { isChosen, type ChosenSession, type LoginState, type SessionRecord } from '../records.js'
-import type { ChooseFlowResult, ClaimResult, SessionStore, TakeLoginStateResult } from '../session-store.js'
+import type { ChooseFlowResult, ClaimResult, RedeemLoginStateResult, SessionStore, TakeLoginStateResult } from '../session-store.js'
 import { defineCommands, expiryMember, guard, parse, type RedisKeys } from './redis-common.js'
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     moTakeState (state: string, nonceHash: string): Result<string | number, Context>
+    moOpenState (session: string, state: string, json: string, retentionMs: number): Result<[string, number] | null, Context>
+    moRedeemState (state: string, claim: string, session: string, nonceHash: string, claimMs: number): Result<string | number, Context>
     moCreateSession (session: string, expiries: string, json: string, ttlSeconds: number, expiresAtMs: number, member: string): Result<null, Context>
     moChooseFlow (session: string, expiries: string, asRead: string, chosen: string, expiresAtMs: number, member: string): Result<number, Context>
     moClaimSession (claim: string, session: string, ttlMs: number): Result<string | null, Context>
@@ -28,6 +30,35 @@ if not v then return 0 end
 if cjson.decode(v).nonce_hash ~= ARGV[1] then return -1 end
 redis.call('DEL', KEYS[1])
 return v`
+  },
+  // GET /login: the session, and a login state for it if it is pending with its flow chosen and its expiry
+  // ahead. A pending session's record lives until its expiry plus the retention, so what is left of its life
+  // is the record's PTTL less the retention. KEYS: session, state · ARGV: state JSON, retention ms
+  // Returns nil (no session), or the session JSON and the state's TTL in ms when it was written, else 0.
+  moOpenState: {
+    numberOfKeys: 2,
+    lua: `
+local v = redis.call('GET', KEYS[1])
+if not v then return false end
+local s = cjson.decode(v)
+local left = redis.call('PTTL', KEYS[1]) - tonumber(ARGV[2])
+if s.status ~= 'pending' or type(s.flow) ~= 'string' or left <= 0 then return {v, 0} end
+left = math.max(left, 1000)
+redis.call('SET', KEYS[2], ARGV[1], 'PX', left)
+return {v, left}`
+  },
+  // The callback: takes the state as moTakeState does, then claims the session and returns it, as
+  // moClaimSession does. KEYS: state, claim, session · ARGV: nonce hash, claim TTL ms
+  // Returns 0 (no state), -1 (another browser), -2 (taken, but the session is claimed), or the session JSON ('' if gone).
+  moRedeemState: {
+    numberOfKeys: 3,
+    lua: `
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+if cjson.decode(v).nonce_hash ~= ARGV[1] then return -1 end
+redis.call('DEL', KEYS[1])
+if not redis.call('SET', KEYS[2], '1', 'PX', ARGV[2], 'NX') then return -2 end
+return redis.call('GET', KEYS[3]) or ''`
   },
   // KEYS: session, expiries · ARGV: session JSON, TTL s, expiry ms, expiries member ('' while no flow is chosen)
   moCreateSession: {
@@ -97,11 +128,30 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async putLoginState (stateHash: string, state: LoginState, ttlSeconds: number): Promise<void> {
-    await guard(this.redis.set(this.keys.state(stateHash), JSON.stringify(state), 'EX', ttlSeconds))
+    await guard(this.redis.set(this.keys.state(state.session_id, stateHash), JSON.stringify(state), 'EX', ttlSeconds))
   }
 
-  async takeLoginState (stateHash: string, nonceHash: string): Promise<TakeLoginStateResult> {
-    const result = await guard(this.redis.moTakeState(this.keys.state(stateHash), nonceHash))
+  async openLoginState (stateHash: string, state: LoginState, retentionSeconds: number) {
+    const result = await guard(this.redis.moOpenState(this.keys.session(state.session_id), this.keys.state(state.session_id, stateHash),
+      JSON.stringify(state), retentionSeconds * 1000))
+    if (result === null) return { session: null, ttlMs: null }
+    return { session: JSON.parse(result[0]) as SessionRecord, ttlMs: result[1] === 0 ? null : result[1] }
+  }
+
+  async discardLoginState (sessionId: string, stateHash: string): Promise<void> {
+    await guard(this.redis.del(this.keys.state(sessionId, stateHash)))
+  }
+
+  async redeemLoginState (sessionId: string, stateHash: string, nonceHash: string, claimMs: number): Promise<RedeemLoginStateResult> {
+    const result = await guard(this.redis.moRedeemState(this.keys.state(sessionId, stateHash), this.keys.claim(sessionId), this.keys.session(sessionId), nonceHash, claimMs))
+    if (result === 0) return { status: 'missing' }
+    if (result === -1) return { status: 'browser_mismatch' }
+    if (result === -2) return { status: 'busy' }
+    return { status: 'claimed', session: result === '' ? null : JSON.parse(result as string) as SessionRecord }
+  }
+
+  async takeLegacyLoginState (stateHash: string, nonceHash: string): Promise<TakeLoginStateResult> {
+    const result = await guard(this.redis.moTakeState(this.keys.legacyState(stateHash), nonceHash))
     if (result === 0) return { status: 'missing' }
     if (result === -1) return { status: 'browser_mismatch' }
     return { status: 'ok', state: JSON.parse(result as string) as LoginState }
