@@ -52,8 +52,16 @@ async function startMeta (appId, appSecret) {
   const child = pinned(1, ['--input-type=module', '-e', `
     import { MetaSimulator } from './dist/sandbox/meta-simulator.js'
     import { dialogConfigs } from './dist/sandbox/sandbox.js'
-    // each configuration grants what its flow needs, as the sandbox's do
-    const sim = new MetaSimulator({ appId: ${JSON.stringify(appId)}, appSecret: ${JSON.stringify(appSecret)}, latencyMs: ${META_LATENCY_MS}, dialogConfigs: dialogConfigs(${JSON.stringify(CONFIG_IDS)}) })
+    // each configuration grants what its flow needs, as the sandbox's do; every login is a business of its own
+    // (its own system user), as on a partner platform: a business onboarding again would have flow 3 find the
+    // partner's ad account already connected, which costs it one more call (docs/meta.md)
+    let businesses = 0
+    const ownBusiness = (grant) => {
+      if (grant.kind !== 'system_user') return grant
+      businesses++
+      return { ...grant, businessId: String(890000000000000 + businesses), userId: String(61560000000000 + businesses) }
+    }
+    const sim = new MetaSimulator({ appId: ${JSON.stringify(appId)}, appSecret: ${JSON.stringify(appSecret)}, latencyMs: ${META_LATENCY_MS}, dialogConfigs: dialogConfigs(${JSON.stringify(CONFIG_IDS)}), beforeApproval: ownBusiness })
     await sim.start()
     process.stdout.write(sim.url + '\\n')
     // no test reads the recorded calls here: keep memory flat
