@@ -152,10 +152,10 @@ export class Onboarding {
   async redeemState (state: string | undefined, nonce: string | null): Promise<ChosenSession> {
     const invalid = (detail: string) => new ProblemError('invalid_request', detail)
     const sessionId = state === undefined ? null : loginStateSession(state)
-    // a state issued before states named their session is still taken, in two steps
-    if (state !== undefined && sessionId === null && SECRET_TOKEN.test(state) && nonce !== null) return await this.#redeemLegacy(state, nonce)
-    if (state === undefined || sessionId === null) throw invalid('This sign-in link is not valid. Start again from the platform that sent you here.')
+    if (state === undefined || (sessionId === null && !SECRET_TOKEN.test(state))) throw invalid('This sign-in link is not valid. Start again from the platform that sent you here.')
     if (nonce === null) throw invalid('This sign-in was started in another browser, or cookies are blocked. Start again in this browser.')
+    // a state issued before states named their session is still taken, in two steps
+    if (sessionId === null) return await this.#redeemLegacy(state, nonce)
     const redeemed = await this.deps.store.redeemLoginState(sessionId, sha256(state), sha256(nonce), this.#claimMs)
     if (redeemed.status === 'missing') throw expiredState()
     if (redeemed.status === 'browser_mismatch') throw otherBrowser()
