@@ -11,6 +11,8 @@ export interface DeliveryStore {
   getDeliveryWithEvent (id: string): Promise<{ delivery: DeliveryRecord | null; sealedEvent: string | null }>
   /** writes the delivery and moves it to the index of its status; `dropEvent` deletes the sealed body with it */
   putDelivery (delivery: DeliveryRecord, ttlSeconds: number, options?: { dropEvent?: boolean }): Promise<void>
+  /** the IDs and creation times of a page, oldest first, from the index alone (what the outbox sweep needs) */
+  listDeliveryIds (status: DeliveryStatus, limit: number, after?: DeliveryCursor): Promise<{ items: DeliveryCursor[]; next: DeliveryCursor | null }>
   /** oldest `created_at` first; `after` is the last item of the previous page */
   listDeliveries (status: DeliveryStatus, limit: number, after?: DeliveryCursor): Promise<{ items: DeliveryRecord[]; next: DeliveryCursor | null }>
   deliveryStats (): Promise<DeliveryStats>

@@ -11,7 +11,7 @@ import type { JobQueue } from '../jobs/job-queue.js'
 import { PeriodicPass } from '../jobs/periodic-pass.js'
 
 export interface OutboxSweepOptions {
-  deliveries: Pick<DeliveryStore, 'listDeliveries' | 'getDelivery' | 'trimDeliveryIndexes'>
+  deliveries: Pick<DeliveryStore, 'listDeliveryIds' | 'getDelivery' | 'trimDeliveryIndexes'>
   sessions: Pick<SessionStore, 'takeExpiredSessions'>
   queue: JobQueue
   log: FastifyBaseLogger
@@ -39,11 +39,12 @@ export class OutboxSweep extends PeriodicPass {
     let requeued = 0
     // each pass reads the next page of pending deliveries and wraps around at the end, so a missing job is
     // found even behind a backlog larger than one page
-    const { items, next } = await deliveries.listDeliveries('pending', this.o.batch ?? 1000, this.#cursor)
+    // from the index alone: whether a delivery needs a look is told by its age and its job, not its record
+    const { items, next } = await deliveries.listDeliveryIds('pending', this.o.batch ?? 1000, this.#cursor)
     this.#cursor = next ?? undefined
     // a delivery younger than this is being queued right now by the request that recorded it
     const youngest = now - (this.o.minAgeMs ?? 10_000)
-    const old = items.filter((d) => Date.parse(d.created_at) < youngest).map((d) => d.id)
+    const old = items.filter((d) => d.createdAt < youngest).map((d) => d.id)
     const held = await queue.held(old)
     for (const id of old) {
       if (held.has(id)) continue

@@ -67,6 +67,9 @@ function contract (t: Test, make: Make): void {
     t.strictSame(pages.flat(), expected, 'each delivery once, in order')
     t.strictSame(await deliveries.listDeliveries('pending', 3, at(expected[3]!)), { items: expected.slice(4), next: null }, 'a full last page')
     t.strictSame(await deliveries.listDeliveries('pending', 7), { items: expected, next: null }, 'all in one page')
+    // the same pages from the index alone, as the outbox sweep reads them
+    t.strictSame(await deliveries.listDeliveryIds('pending', 3), { items: expected.slice(0, 3).map(at), next: at(expected[2]!) })
+    t.strictSame(await deliveries.listDeliveryIds('pending', 3, at(expected[3]!)), { items: expected.slice(4).map(at), next: null })
   })
 
   t.test('deliveryStats: pending and dead counts and the oldest pending creation', async (t) => {

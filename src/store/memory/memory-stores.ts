@@ -161,6 +161,11 @@ class MemoryDeliveryStore implements DeliveryStore {
     return [...this.t.deliveries.values()].filter((d) => d.status === status).sort((a, b) => byPosition(position(a), position(b)))
   }
 
+  async listDeliveryIds (status: DeliveryStatus, limit: number, after?: DeliveryCursor) {
+    const { items, next } = await this.listDeliveries(status, limit, after)
+    return { items: items.map(position), next }
+  }
+
   async listDeliveries (status: DeliveryStatus, limit: number, after?: DeliveryCursor) {
     const rest = this.#sorted(status).filter((d) => !after || byPosition(position(d), after) > 0)
     const items = rest.slice(0, limit).map(copy)

@@ -49,6 +49,12 @@ export class RedisDeliveryStore implements DeliveryStore {
   }
 
   async listDeliveries (status: DeliveryStatus, limit: number, after?: DeliveryCursor) {
+    const { items: page, next } = await this.listDeliveryIds(status, limit, after)
+    const records = page.length > 0 ? await guard(this.redis.mget(page.map((c) => this.keys.delivery(c.id)))) : []
+    return { items: records.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as DeliveryRecord), next }
+  }
+
+  async listDeliveryIds (status: DeliveryStatus, limit: number, after?: DeliveryCursor) {
     const found: DeliveryCursor[] = []
     const min = after ? String(after.createdAt) : '-inf'
     // members with the same score come back in ID order, so a page resumes after (createdAt, id)
@@ -63,11 +69,7 @@ export class RedisDeliveryStore implements DeliveryStore {
       offset += limit + 1
     }
     const page = found.slice(0, limit)
-    const records = page.length > 0 ? await guard(this.redis.mget(page.map((c) => this.keys.delivery(c.id)))) : []
-    return {
-      items: records.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as DeliveryRecord),
-      next: found.length > limit ? page[page.length - 1]! : null
-    }
+    return { items: page, next: found.length > limit ? page[page.length - 1]! : null }
   }
 
   async deliveryStats (): Promise<DeliveryStats> {
