@@ -192,6 +192,16 @@ t.test('redis', async (t) => {
   const make = redisMake(redis)
   contract(t, make)
 
+  t.test('openLoginState: a session whose metadata nests deeper than Lua\'s cjson reads is still read, its state left to the caller', async (t) => {
+    const { stores: { sessions } } = await make(t)
+    let deep: unknown = 'bottom'
+    for (let i = 0; i < 1100; i++) deep = [deep]
+    const s = session({ metadata: { deep } })
+    await sessions.createSession(s, TTL + 60)
+    const opened = await sessions.openLoginState(hex(32), { session_id: s.id, nonce_hash: hex(32) }, 60)
+    t.strictSame(opened, { session: s, ttlMs: null })
+  })
+
   t.test('a state issued before states named their session is still taken once', async (t) => {
     const { stores: { sessions }, prefix } = await make(t)
     const state = { session_id: sessionId(), nonce_hash: hex(32) }

@@ -40,9 +40,10 @@ return v`
     lua: `
 local v = redis.call('GET', KEYS[1])
 if not v then return false end
-local s = cjson.decode(v)
+-- a record cjson cannot read (the partner's metadata nested deeper than cjson goes) is left to the caller
+local ok, s = pcall(cjson.decode, v)
 local left = redis.call('PTTL', KEYS[1]) - tonumber(ARGV[2])
-if s.status ~= 'pending' or type(s.flow) ~= 'string' or left <= 0 then return {v, 0} end
+if not ok or s.status ~= 'pending' or type(s.flow) ~= 'string' or left <= 0 then return {v, 0} end
 left = math.max(left, 1000)
 redis.call('SET', KEYS[2], ARGV[1], 'PX', left)
 return {v, left}`
