@@ -55,3 +55,14 @@ t.test('a state issued before states named their session (kept under its hash al
   t.equal((await h.app.inject({ url: `/v1/sessions/${session.id}`, headers: auth })).json().status, 'completed')
   t.equal((await browser.get(callback)).statusCode, 400, 'used up')
 })
+
+t.test('a session whose metadata nests deeper than Redis\'s Lua reads still gets its state, which completes the login', async (t) => {
+  const h = await build(t)
+  let deep: unknown = 'bottom'
+  for (let i = 0; i < 1100; i++) deep = [deep]
+  const session = await createSession(h, { flow: 'business_portfolio', metadata: { deep } })
+  const { browser, login, ttl } = await loginState(h, session)
+  t.ok(ttl > 3500, `the state lives as long as the session (${ttl} s)`)
+  const done = await browser.get(h.sim.approve(login.headers.location as string, GRANTS.business_portfolio))
+  t.equal(done.statusCode, 200)
+})
