@@ -11,6 +11,7 @@ import pino from 'pino'
 import { Redis } from 'ioredis'
 import { Agent, request } from 'undici'
 import { loggerOptions } from '../dist/http/plugins/request-log.js'
+import { Deadline } from '../dist/lib/deadline.js'
 import { TokenSealer } from '../dist/lib/token-sealer.js'
 import { appsecretProof } from '../dist/meta/appsecret-proof.js'
 import { WebhookSigner } from '../dist/webhooks/signer.js'
@@ -75,6 +76,10 @@ const url = `http://127.0.0.1:${String(port).trim()}/v26.0/debug_token?input_tok
 for (const c of [1, 16]) {
   await measure(`undici GET + JSON body (a Meta call's client side), ${String(c).padStart(2)} in flight`, 4000, async () => (await request(url, { dispatcher: agent })).body.json(), c)
   await measure('  the same with AbortSignal.timeout(10000)', 4000, async () => (await request(url, { dispatcher: agent, signal: AbortSignal.timeout(10_000) })).body.json(), c)
+  await measure('  the same with the service\'s Deadline (lib/deadline.ts)', 4000, async () => {
+    const deadline = new Deadline(10_000)
+    try { return await (await request(url, { dispatcher: agent, signal: deadline })).body.json() } finally { deadline.clear() }
+  }, c)
 }
 await agent.close()
 server.kill()

@@ -1,6 +1,7 @@
 // One HTTP call to Meta over undici, with its own timeout, its latency recorded, and every failure turned
 // into a MetaCallError. Nothing here logs: URLs and bodies carry tokens and the app secret.
 import { request, type Dispatcher } from 'undici'
+import { Deadline } from '../lib/deadline.js'
 import type { Metrics } from '../observability/metrics.js'
 import type { MetaEndpoint } from './meta-endpoints.js'
 import { MetaCallError, type GraphError } from './meta-call-error.js'
@@ -54,8 +55,8 @@ async function readBody (body: Dispatcher.ResponseData['body']): Promise<string>
 export async function callMeta (req: MetaRequest, options: MetaTransportOptions): Promise<unknown> {
   const started = performance.now()
   let label = 'network'
+  const signal = new Deadline(req.timeoutMs)
   try {
-    const signal = AbortSignal.timeout(req.timeoutMs)
     let status: number
     let text: string
     let headers: Record<string, string | string[] | undefined> = {}
@@ -87,6 +88,7 @@ export async function callMeta (req: MetaRequest, options: MetaTransportOptions)
     if (status < 200 || status >= 300) throw new MetaCallError(req.endpoint, 'http', status, graphError(json), regainAccessMs(headers))
     return json
   } finally {
+    signal.clear()
     options.metrics?.metaDuration.observe({ endpoint: req.endpoint, status: label }, (performance.now() - started) / 1000)
   }
 }

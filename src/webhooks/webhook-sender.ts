@@ -1,6 +1,7 @@
 // One delivery attempt: POST the signed body to WEBHOOK_URL and say what happened. 2xx = delivered,
 // 410 = gone (stop), anything else = retry, honouring Retry-After on 429/503.
 import { request, type Dispatcher } from 'undici'
+import { Deadline } from '../lib/deadline.js'
 import type { WebhookSigner } from './signer.js'
 
 export type AttemptResult =
@@ -30,7 +31,7 @@ export class WebhookSender {
 
   async send (eventId: string, body: string): Promise<AttemptResult> {
     const now = this.options.now?.() ?? Date.now()
-    const signal = AbortSignal.timeout(this.options.timeoutMs)
+    const signal = new Deadline(this.options.timeoutMs)
     try {
       const res = await request(this.options.url, {
         method: 'POST',
@@ -54,6 +55,8 @@ export class WebhookSender {
       if (signal.aborted) return { outcome: 'timeout', error: `no answer within ${this.options.timeoutMs} ms` }
       const code = (err as { code?: unknown }).code
       return { outcome: 'failed', error: typeof code === 'string' ? `network error ${code}` : 'network error' }
+    } finally {
+      signal.clear()
     }
   }
 }
