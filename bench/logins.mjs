@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto'
 import { cpus } from 'node:os'
 import { Agent, request } from 'undici'
 import { Redis } from 'ioredis'
+import { CONFIG_IDS, cpuMs, serviceVariables, startPinned } from './bench-common.mjs'
 import { seedPending } from './pending-deliveries.mjs'
 
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/15'
@@ -33,8 +34,6 @@ const CHAINS = {
   asset_based: 'exchange → (debug_token ∥ /me ∥ long-lived exchange) = 2 round trips',
   partner_billing: 'exchange → (debug_token ∥ /me) → asset-connections = 3 round trips'
 }
-const CONFIG_IDS = { business_portfolio: '900000000000001', asset_based: '900000000000002', partner_billing: '900000000000003' }
-const CLK_TCK = 100
 const ROOT = new URL('..', import.meta.url).pathname
 
 const pinned = (core, args, env) => spawn('taskset', ['-c', String(core), process.execPath, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
@@ -91,11 +90,6 @@ async function startReceiver () {
   return { url: await firstLine(child), child }
 }
 
-const cpuMs = (pid) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * 1000 / CLK_TCK
-}
-
 /** the process's peak resident set so far (the kernel keeps it: VmHWM) */
 const peakRssMb = (pid) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024
 
@@ -114,13 +108,7 @@ const isProduct = (name) => name !== 'reference'
 async function startTarget (name, env) {
   const script = isProduct(name) ? 'dist/server.js' : 'bench/reference-server.mjs'
   // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the server under test
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
-  const child = spawn('taskset', ['-c', '0', process.execPath, ...nodeArgs, script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
-  for (let i = 0; i < 100; i++) {
-    if (await request(`${env.PUBLIC_BASE_URL}/healthz`).then((r) => r.body.dump().then(() => true), () => false)) return child
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`${name} did not start`)
+  return await startPinned(script, env, (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean))
 }
 
 /** one browser's onboarding; resolves with the callback's duration in ms */
@@ -195,30 +183,7 @@ if (PENDING > 0) {
   await seedPending({ redisUrl: REDIS_URL, prefix: 'mo:', key: tokenKey, count: PENDING, delayMs: 86_400_000, ageMs: 3600_000 })
   console.log(`${PENDING} pending deliveries seeded in ${((performance.now() - seeded) / 1000).toFixed(1)} s, each with its next attempt a day away`)
 }
-const envFor = (port) => ({
-  PORT: String(port),
-  HOST: '127.0.0.1',
-  PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-  META_APP_ID: appId,
-  META_APP_SECRET: appSecret,
-  META_CONFIG_ID_BUSINESS_PORTFOLIO: CONFIG_IDS.business_portfolio,
-  META_CONFIG_ID_ASSET_BASED: CONFIG_IDS.asset_based,
-  META_CONFIG_ID_PARTNER_BILLING: CONFIG_IDS.partner_billing,
-  PARTNER_AD_ACCOUNT_ID: '777000000000001',
-  META_GRAPH_URL: meta.url,
-  META_API_URL: meta.url,
-  META_DIALOG_URL: meta.url,
-  WEBHOOK_URL: receiver.url,
-  WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
-  PARTNER_API_KEYS: apiKey,
-  TOKEN_ENCRYPTION_KEY: tokenKey,
-  COOKIE_SECRET: randomBytes(24).toString('hex'),
-  RETURN_URL_ORIGINS: 'http://localhost:4000',
-  REDIS_URL,
-  RATE_LIMIT_BROWSER_PER_MINUTE: '0',
-  RATE_LIMIT_API_PER_MINUTE: '0',
-  NODE_ENV: 'production'
-})
+const envFor = (port) => serviceVariables({ port, metaUrl: meta.url, webhookUrl: receiver.url, redisUrl: REDIS_URL, apiKey, tokenKey, appId, appSecret })
 
 // the simulator's own latency: one debug_token call, alone
 const simAgent = new Agent()

@@ -7,6 +7,7 @@ import { cpus } from 'node:os'
 import { Redis } from 'ioredis'
 import { buildApp } from '../dist/app.js'
 import { loadConfig } from '../dist/config/config.js'
+import { deleteKeys, serviceVariables } from './bench-common.mjs'
 import { seedPending } from './pending-deliveries.mjs'
 
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -14,30 +15,10 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 60)
 const BACKLOGS = (process.env.BENCH_PENDING ?? '0,10000,100000').split(',').map(Number)
 const DAY_MS = 86_400_000
 
-async function deleteKeys (redis, prefix) {
-  let cursor = '0'
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000)
-    if (keys.length > 0) await redis.unlink(...keys)
-    cursor = next
-  } while (cursor !== '0')
-}
-
 const redis = new Redis(REDIS_URL)
 const key = randomBytes(32).toString('base64')
-const config = loadConfig({
-  PUBLIC_BASE_URL: 'http://127.0.0.1:3000',
-  META_APP_ID: '1',
-  META_APP_SECRET: 'bench-secret',
-  META_CONFIG_ID_BUSINESS_PORTFOLIO: '1',
-  // nothing is delivered during the run: every job waits a day
-  WEBHOOK_URL: 'http://127.0.0.1:9/hooks',
-  WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
-  PARTNER_API_KEYS: randomBytes(24).toString('hex'),
-  TOKEN_ENCRYPTION_KEY: key,
-  COOKIE_SECRET: randomBytes(24).toString('hex'),
-  LOG_LEVEL: 'warn'
-})
+// nothing is delivered during the run: every job waits a day
+const config = loadConfig({ ...serviceVariables({ tokenKey: key }), LOG_LEVEL: 'warn' })
 console.log(`node ${process.version}, ${cpus()[0].model} x${cpus().length}; the service idle for ${SECONDS} s per backlog; outbox sweep every 10 s, 1000 deliveries a pass`)
 for (const count of BACKLOGS) {
   const prefix = `bench:${process.pid}:${count}:`

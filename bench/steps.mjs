@@ -11,6 +11,7 @@ import pino from 'pino'
 import { Redis } from 'ioredis'
 import { Agent, request } from 'undici'
 import { buildApp } from '../dist/app.js'
+import { deleteKeys, serviceVariables } from './bench-common.mjs'
 import { loadConfig } from '../dist/config/config.js'
 import { loggerOptions } from '../dist/http/plugins/request-log.js'
 import { Deadline } from '../dist/lib/deadline.js'
@@ -66,19 +67,7 @@ await redis.del('bench-steps:z', ...Array.from({ length: 100 }, (_, i) => [`benc
 
 // the work of the two simple routes without HTTP: the service's own handlers, in process, on this Redis
 const prefix = `bench-steps:${process.pid}:`
-const app = await buildApp(loadConfig({
-  PUBLIC_BASE_URL: 'http://127.0.0.1:3000',
-  META_APP_ID: '1',
-  META_APP_SECRET: 'bench-secret',
-  META_CONFIG_ID_BUSINESS_PORTFOLIO: '1',
-  WEBHOOK_URL: 'http://127.0.0.1:9/hooks',
-  WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
-  PARTNER_API_KEYS: randomBytes(24).toString('hex'),
-  TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-  COOKIE_SECRET: randomBytes(24).toString('hex'),
-  RETURN_URL_ORIGINS: 'http://localhost:4000',
-  LOG_LEVEL: 'warn'
-}), { redis, redisKeyPrefix: prefix })
+const app = await buildApp(loadConfig({ ...serviceVariables(), LOG_LEVEL: 'warn' }), { redis, redisKeyPrefix: prefix })
 await app.ready()
 const { sessions, logins } = app.onboarding
 const created = []
@@ -87,12 +76,7 @@ for (const c of [1, 16]) {
   await measure(`Onboarding.startLogin (GET /login without HTTP), ${String(c).padStart(2)} in flight`, 3000, (i) => logins.startLogin(created[i % created.length], randomBytes(32).toString('base64url')), c)
 }
 await app.close()
-let cursor = '0'
-do {
-  const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000)
-  if (keys.length > 0) await redis.unlink(...keys)
-  cursor = next
-} while (cursor !== '0')
+await deleteKeys(redis, prefix)
 await redis.quit()
 
 // an HTTP server in a process of its own, so only the client's side is counted

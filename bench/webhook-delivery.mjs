@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { buildApp } from '../dist/app.js'
 import { loadConfig } from '../dist/config/config.js'
+import { deleteKeys, serviceVariables } from './bench-common.mjs'
 import { seedPending } from './pending-deliveries.mjs'
 
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -26,15 +27,6 @@ async function startReceiver () {
   `], { stdio: ['ignore', 'pipe', 'inherit'] })
   const [line] = await once(child.stdout, 'data')
   return { url: `http://127.0.0.1:${String(line).trim()}/hooks`, stop: () => child.kill() }
-}
-
-async function deleteKeys (redis, prefix) {
-  let cursor = '0'
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000)
-    if (keys.length > 0) await redis.unlink(...keys)
-    cursor = next
-  } while (cursor !== '0')
 }
 
 async function drain (app, count, label) {
@@ -62,18 +54,7 @@ const redis = new Redis(REDIS_URL)
 const prefix = `bench:${process.pid}:`
 const receiver = await startReceiver()
 const key = randomBytes(32)
-const config = loadConfig({
-  PUBLIC_BASE_URL: 'http://127.0.0.1:3000',
-  META_APP_ID: '1',
-  META_APP_SECRET: 'bench-secret',
-  META_CONFIG_ID_BUSINESS_PORTFOLIO: '1',
-  WEBHOOK_URL: receiver.url,
-  WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
-  PARTNER_API_KEYS: randomBytes(24).toString('hex'),
-  TOKEN_ENCRYPTION_KEY: key.toString('base64'),
-  COOKIE_SECRET: randomBytes(24).toString('hex'),
-  LOG_LEVEL: 'warn'
-})
+const config = loadConfig({ ...serviceVariables({ webhookUrl: receiver.url, tokenKey: key.toString('base64') }), LOG_LEVEL: 'warn' })
 try {
   console.log(`node ${process.version}, ${(await import('node:os')).cpus()[0].model} x${(await import('node:os')).cpus().length}, worker concurrency ${CONCURRENCY}`)
   // 1. throughput: events queued first, then one instance drains them

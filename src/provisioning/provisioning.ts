@@ -28,6 +28,10 @@ export interface ProvisioningDeps extends ChecksDeps {
   now: () => number
 }
 
+/** a completed session whose provisioning is still to be done */
+const awaitsProvisioning = (session: SessionRecord): session is ChosenSession & { provisioning: ProvisioningState } =>
+  session.status === 'completed' && session.provisioning?.status === 'pending' && isChosen(session)
+
 /** another attempt holds the session, or it changed under this one: look again shortly */
 const BUSY_RETRY_MS = 1000
 
@@ -51,7 +55,7 @@ export class Provisioning {
    * write still lets only one attempt record the event.
    */
   async attemptFirst (session: SessionRecord, accessToken: string): Promise<NextStep> {
-    if (session.status !== 'completed' || session.provisioning?.status !== 'pending' || !isChosen(session)) return { next: 'done' }
+    if (!awaitsProvisioning(session)) return { next: 'done' }
     return await this.#attempt(session, session.provisioning, accessToken)
   }
 
@@ -62,7 +66,7 @@ export class Provisioning {
     if (!claim.claimed) return { next: 'retry', delayMs: BUSY_RETRY_MS }
     try {
       const session = claim.session
-      if (!session || session.status !== 'completed' || session.provisioning?.status !== 'pending' || !isChosen(session)) {
+      if (!session || !awaitsProvisioning(session)) {
         // nothing to provision (any more): the session is gone or done, and leaves the index the sweep reads
         await this.deps.outbox.recordSessionChange({ sessionId, provisioning: 'done' })
         return { next: 'done' }

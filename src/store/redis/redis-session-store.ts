@@ -19,16 +19,19 @@ declare module 'ioredis' {
   }
 }
 
-const COMMANDS = {
-  // Takes a login state only when the browser's nonce hash matches, in one atomic step: a wrong browser
-  // does not burn the state of the right one, and a second take finds nothing. KEYS: state · ARGV: nonce hash
-  moTakeState: {
-    numberOfKeys: 1,
-    lua: `
+// Takes the login state KEYS[1] only when the browser's nonce hash ARGV[1] matches: a wrong browser does not
+// burn the state of the right one, and a second take finds nothing. 0: no state, -1: another browser.
+const TAKE_STATE = `
 local v = redis.call('GET', KEYS[1])
 if not v then return 0 end
 if cjson.decode(v).nonce_hash ~= ARGV[1] then return -1 end
-redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[1])`
+
+const COMMANDS = {
+  // a state of the earlier format, under its hash alone. KEYS: state · ARGV: nonce hash
+  moTakeState: {
+    numberOfKeys: 1,
+    lua: `${TAKE_STATE}
 return v`
   },
   // GET /login: the session, and a login state for it if it is pending with its flow chosen and its expiry
@@ -48,16 +51,12 @@ left = math.max(left, 1000)
 redis.call('SET', KEYS[2], ARGV[1], 'PX', left)
 return {v, left}`
   },
-  // The callback: takes the state as moTakeState does, then claims the session and returns it, as
-  // moClaimSession does. KEYS: state, claim, session · ARGV: nonce hash, claim TTL ms
+  // The callback: takes the state, then claims the session and returns it, as moClaimSession does.
+  // KEYS: state, claim, session · ARGV: nonce hash, claim TTL ms
   // Returns 0 (no state), -1 (another browser), -2 (taken, but the session is claimed), or the session JSON ('' if gone).
   moRedeemState: {
     numberOfKeys: 3,
-    lua: `
-local v = redis.call('GET', KEYS[1])
-if not v then return 0 end
-if cjson.decode(v).nonce_hash ~= ARGV[1] then return -1 end
-redis.call('DEL', KEYS[1])
+    lua: `${TAKE_STATE}
 if not redis.call('SET', KEYS[2], '1', 'PX', ARGV[2], 'NX') then return -2 end
 return redis.call('GET', KEYS[3]) or ''`
   },
