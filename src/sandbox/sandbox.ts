@@ -61,12 +61,26 @@ async function freePort (): Promise<number> {
   return port
 }
 
+/** how many times a sandbox on free ports is started again when its port was taken meanwhile */
+const FREE_PORT_ATTEMPTS = 5
+
 export async function startSandbox (options: SandboxOptions = {}): Promise<Sandbox> {
   if (process.env.NODE_ENV === 'production') {
     throw new Error('The sandbox simulates Meta and generates its own secrets: it refuses to run with NODE_ENV=production.')
   }
-  // the redirect URI names the service's port, so it must be known before the service starts
-  const port = options.port === 0 ? await freePort() : options.port ?? 3000
+  if (options.port !== 0) return await startOn(options.port ?? 3000, options)
+  // the redirect URI names the service's port, so it must be known before the service starts: a free port is
+  // probed and given back, and another socket (an outgoing connection's ephemeral port) may take it meanwhile
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOn(await freePort(), options)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === FREE_PORT_ATTEMPTS) throw error
+    }
+  }
+}
+
+async function startOn (port: number, options: SandboxOptions): Promise<Sandbox> {
   const host = 'localhost'
   const appId = '100000000000001'
   const appSecret = randomBytes(16).toString('hex')
@@ -146,16 +160,16 @@ export async function startSandbox (options: SandboxOptions = {}): Promise<Sandb
   // as in the App Dashboard: the service's redirect URI is the app's one Valid OAuth Redirect URI
   meta.registerRedirectUri(config.redirectUri)
   const service = await buildApp(config, { pageNotice: SANDBOX_NOTICE, redisKeyPrefix: `mo-sandbox:${process.pid}:` })
-  await service.listen({ port, host })
+  const close = async (): Promise<void> => {
+    await Promise.allSettled([inspector.app.close(), service.close(), meta.close()])
+  }
+  try {
+    await service.listen({ port, host })
+  } catch (error) {
+    await close()
+    throw error
+  }
   inspector.setService(`http://${host}:${port}`)
 
-  return {
-    url: inspectorOrigin,
-    config,
-    meta,
-    service,
-    close: async () => {
-      await Promise.allSettled([inspector.app.close(), service.close(), meta.close()])
-    }
-  }
+  return { url: inspectorOrigin, config, meta, service, close }
 }
