@@ -93,6 +93,12 @@ async function startReceiver () {
 /** the process's peak resident set so far (the kernel keeps it: VmHWM) */
 const peakRssMb = (pid) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024
 
+/** the read and write system calls the process has made so far (/proc/<pid>/io: syscr, syscw) */
+const syscalls = (pid) => {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8')
+  return { reads: Number(/syscr: (\d+)/.exec(io)[1]), writes: Number(/syscw: (\d+)/.exec(io)[1]) }
+}
+
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]
 
 /** the product as configured by default, the product subscribing every Page to its webhooks, the reference */
@@ -144,6 +150,7 @@ async function run (name, flow, env, concurrency, meta, receiver) {
   await new Promise((resolve) => setTimeout(resolve, 200))
   const provisioning = provisioned(await counts()) > provisioned(before)
   const cpu0 = cpuMs(child.pid)
+  const calls0 = syscalls(child.pid)
   const durations = []
   let errors = 0
   const deadline = performance.now() + SECONDS * 1000
@@ -162,12 +169,13 @@ async function run (name, flow, env, concurrency, meta, receiver) {
   const delivered = completed(after) - completed(before) - 20
   const provisionedInRun = provisioned(after) - provisioned(before) - 20
   const cpu = cpuMs(child.pid) - cpu0
+  const calls = syscalls(child.pid)
   const rss = peakRssMb(child.pid)
   child.kill('SIGTERM')
   await once(child, 'exit')
   await agent.close()
   durations.sort((a, b) => a - b)
-  return { name, flow, concurrency, logins: durations.length, perSecond: durations.length / elapsed, p50: percentile(durations, 0.5), p99: percentile(durations, 0.99), cpuPerLogin: cpu / durations.length, peakRssMb: rss, errors, delivered, provisioned: provisioning ? provisionedInRun : null }
+  return { name, flow, concurrency, logins: durations.length, perSecond: durations.length / elapsed, p50: percentile(durations, 0.5), p99: percentile(durations, 0.99), cpuPerLogin: cpu / durations.length, readsPerLogin: (calls.reads - calls0.reads) / durations.length, writesPerLogin: (calls.writes - calls0.writes) / durations.length, peakRssMb: rss, errors, delivered, provisioned: provisioning ? provisionedInRun : null }
 }
 
 const appId = '100000000000001'
@@ -213,7 +221,7 @@ try {
           results.push(r)
           const provisionedNote = r.provisioned !== null ? `, ${r.provisioned}/${r.logins} provisioned` : ''
           const label = FLOWS.length > 1 || flow !== 'business_portfolio' ? `${name} ${flow}` : name
-          console.log(`round ${round + 1} ${label.padEnd(13)} c=${String(concurrency).padStart(2)}: ${r.perSecond.toFixed(0).padStart(5)} logins/s, callback p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms, ${r.cpuPerLogin.toFixed(2)} CPU-ms/login, peak RSS ${r.peakRssMb.toFixed(0)} MB, ${r.errors} errors, ${r.delivered}/${r.logins} webhooks${provisionedNote}`)
+          console.log(`round ${round + 1} ${label.padEnd(13)} c=${String(concurrency).padStart(2)}: ${r.perSecond.toFixed(0).padStart(5)} logins/s, callback p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms, ${r.cpuPerLogin.toFixed(2)} CPU-ms/login, ${r.readsPerLogin.toFixed(1)} reads + ${r.writesPerLogin.toFixed(1)} writes/login, peak RSS ${r.peakRssMb.toFixed(0)} MB, ${r.errors} errors, ${r.delivered}/${r.logins} webhooks${provisionedNote}`)
         }
       }
     }

@@ -5,7 +5,6 @@
 import cookie from '@fastify/cookie'
 import Fastify, { LogController, type FastifyInstance, type RouteOptions } from 'fastify'
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
-import type { Redis } from 'ioredis'
 import type { DestinationStream } from 'pino'
 import type { Dispatcher } from 'undici'
 import type { Config } from './config/config.js'
@@ -29,10 +28,11 @@ import metrics from './plugins/metrics-plugin.js'
 import lifecycle from './plugins/lifecycle-plugin.js'
 import onboarding from './plugins/onboarding-plugin.js'
 import store from './plugins/store-plugin.js'
+import type { RedisConnection } from './store/redis/redis-client.js'
 
 export interface AppDeps {
-  /** an existing Redis client (the app does not close it); default: one made from REDIS_URL */
-  redis?: Redis
+  /** an existing Redis client or cluster (the app does not close it); default: one made from the configuration */
+  redis?: RedisConnection
   /** key prefix in Redis, so tests and several services can share one server */
   redisKeyPrefix?: string
   /** where Meta and webhook calls go; tests pass a MockAgent or a loopback agent */

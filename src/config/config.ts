@@ -3,6 +3,7 @@
 import { z } from 'zod'
 import { FLOW_LIST, type FlowConfigIdVariable, type FlowName } from '../flows/flows.js'
 import { booleanFromEnv, csv, DIGITS, httpUrl, intFromEnv, noticeDuration, optionalString, origin, originUrl, retrySchedule } from './env-values.js'
+import { redisProblems, redisTopology, redisVariables, type RedisTopology } from './redis-topology.js'
 
 const configId = optionalString.pipe(z.string().regex(DIGITS, 'must be digits').optional())
 /** one variable per flow, named by its record: unset = the flow is disabled */
@@ -29,7 +30,7 @@ const envSchema = z.object({
   META_API_URL: originUrl('asset-connections origin').default('https://api.facebook.com'),
   META_DIALOG_URL: originUrl('login dialog origin').default('https://www.facebook.com'),
   META_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
-  REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional()),
+  ...redisVariables,
   WEBHOOK_URL: z.string({ error: 'is required' }).trim().transform((v, ctx) => {
     const url = httpUrl(v)
     if (!url) {
@@ -144,7 +145,8 @@ export interface Config {
     partnerAdAccountId: string | undefined
     webhookVerifyToken: string | undefined
   }
-  redisUrl: string | undefined
+  /** the Redis of the stores and queues; undefined = the in-process store */
+  redis: RedisTopology | undefined
   webhook: { url: string; secrets: string[]; timeoutMs: number; retryScheduleMs: number[] }
   partnerApiKeys: string[]
   tokenEncryptionKeys: Buffer[]
@@ -203,6 +205,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
   if (partnerBilled.length > 0 && !set('PARTNER_AD_ACCOUNT_ID')) {
     problems.push({ variable: 'PARTNER_AD_ACCOUNT_ID', message: `is required when ${partnerBilled.map((flow) => flow.configIdVariable).join(' or ')} is set` })
   }
+  for (const problem of redisProblems(set)) problems.push(problem)
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems)
   const e = parsed.data
   const configIds: Partial<Record<FlowName, string>> = {}
@@ -229,7 +232,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
       partnerAdAccountId: e.PARTNER_AD_ACCOUNT_ID,
       webhookVerifyToken: e.META_WEBHOOK_VERIFY_TOKEN
     },
-    redisUrl: e.REDIS_URL,
+    redis: redisTopology(e),
     webhook: {
       url: e.WEBHOOK_URL,
       secrets: e.WEBHOOK_SECRET,

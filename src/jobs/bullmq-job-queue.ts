@@ -5,15 +5,15 @@
 // delayed set.
 import { DelayedError, Queue, Worker, type Job } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
-import type { Redis } from 'ioredis'
 import { settleWithin } from '../lib/settle-within.js'
+import { patientDuplicate, type RedisConnection } from '../store/redis/redis-client.js'
 import type { JobQueue, NextStep } from './job-queue.js'
 
 export interface BullJobQueueOptions {
   /** the queue's name in Redis: one per kind of work */
   name: string
   /** the service's fail-fast client: adding a job on a request path must not hang */
-  redis: Redis
+  redis: RedisConnection
   prefix: string
   attempt: (id: string) => Promise<NextStep>
   log: FastifyBaseLogger
@@ -29,7 +29,7 @@ export class BullJobQueue implements JobQueue {
   readonly #queue: Queue<JobData>
   readonly #worker: Worker<JobData>
   /** the worker's connection and those BullMQ duplicates from it: all disconnected on close, whatever happens */
-  readonly #connections: Redis[] = []
+  readonly #connections: RedisConnection[] = []
   #closed = false
 
   constructor (private readonly o: BullJobQueueOptions) {
@@ -46,9 +46,9 @@ export class BullJobQueue implements JobQueue {
       }
     })
     // the worker blocks on Redis and must wait through an outage rather than fail fast
-    const connection = this.#track(o.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true, commandTimeout: undefined, lazyConnect: false }))
-    const duplicate = connection.duplicate.bind(connection)
-    connection.duplicate = (override) => this.#track(duplicate(override))
+    const connection = this.#track(patientDuplicate(o.redis))
+    const duplicate = connection.duplicate.bind(connection) as (...args: unknown[]) => RedisConnection
+    connection.duplicate = ((...args: unknown[]) => this.#track(duplicate(...args))) as typeof connection.duplicate
     this.#worker = new Worker<JobData>(o.name, async (job: Job<JobData>, token?: string) => {
       const step = await o.attempt(job.data.id ?? job.data.eventId ?? String(job.id))
       if (step.next === 'retry') {
@@ -70,7 +70,7 @@ export class BullJobQueue implements JobQueue {
     this.#queue.on('error', (err) => o.log.warn({ err, queue: o.name }, 'job queue error'))
   }
 
-  #track (client: Redis): Redis {
+  #track (client: RedisConnection): RedisConnection {
     client.on('error', () => {}) // reported through the worker's own 'error' event
     this.#connections.push(client)
     // a worker still closing may open one more connection: once closed, nothing may keep reconnecting

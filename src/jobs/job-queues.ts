@@ -2,13 +2,13 @@
 // that answers, the queue is returned once its worker is connected (bounded), so /readyz says ready only when
 // this instance also works the queue.
 import type { FastifyBaseLogger } from 'fastify'
-import type { Redis } from 'ioredis'
+import type { RedisConnection } from '../store/redis/redis-client.js'
 import { BullJobQueue } from './bullmq-job-queue.js'
 import { InProcessJobQueue, type JobQueue, type NextStep } from './job-queue.js'
 
 export interface JobQueueSpec {
   name: string
-  redis: Redis | null | undefined
+  redis: RedisConnection | null | undefined
   keyPrefix: string
   attempt: (id: string) => Promise<NextStep>
   log: FastifyBaseLogger
@@ -21,7 +21,9 @@ const READY_WITHIN_MS = 3000
 
 export async function createJobQueue ({ name, redis, keyPrefix, attempt, log, lockDurationMs, concurrency }: JobQueueSpec): Promise<JobQueue> {
   if (!redis) return new InProcessJobQueue(attempt, log, concurrency)
-  const queue = new BullJobQueue({ name, redis, prefix: `${keyPrefix}bull`, attempt, log, lockDurationMs, concurrency })
+  // on a cluster, BullMQ's keys of a queue must share a hash slot: its documentation's way is a prefix in braces
+  const prefix = redis.isCluster ? `{${keyPrefix}bull}` : `${keyPrefix}bull`
+  const queue = new BullJobQueue({ name, redis, prefix, attempt, log, lockDurationMs, concurrency })
   if (redis.status === 'ready') await queue.ready(READY_WITHIN_MS)
   return queue
 }

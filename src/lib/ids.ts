@@ -4,7 +4,25 @@ import { createHash, randomBytes } from 'node:crypto'
 const randomHex = (bytes = 16): string => randomBytes(bytes).toString('hex')
 
 export const newSessionId = (): string => `ses_${randomHex()}`
-export const newEventId = (): string => `evt_${randomHex()}`
+
+/**
+ * An ID's last hex digit, which spreads records over a Redis Cluster (RedisKeys): for an ID that does not end in
+ * one (a data deletion's confirmation code), its last character's code, modulo 16.
+ */
+export function spreadDigit (id: string): number {
+  const last = id.charCodeAt(id.length - 1)
+  if (last >= 48 && last <= 57) return last - 48
+  if (last >= 97 && last <= 102) return last - 87
+  return Number.isNaN(last) ? 0 : last % 16
+}
+
+/**
+ * 128 bits, hex; `near`: an ID whose spread digit this one takes (124 random bits then), so that an event is
+ * kept beside its session, and the events recorded in one step beside one another
+ */
+export const newEventId = (near?: string): string => near === undefined
+  ? `evt_${randomHex()}`
+  : `evt_${randomHex().slice(0, 31)}${spreadDigit(near).toString(16)}`
 
 /** 256 bits, base64url (43 characters): the OAuth `state` and the browser nonce. */
 export const newSecretToken = (): string => randomBytes(32).toString('base64url')

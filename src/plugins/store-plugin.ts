@@ -1,12 +1,12 @@
 // The stores and the Redis connection beneath them: a client of the caller's (tests; the app does not close it),
-// one made from REDIS_URL (closed on close, bounded), or the in-process stores when REDIS_URL is unset. It also
+// one made from the configured topology (REDIS_URL, a cluster or sentinels; closed on close, bounded), or the
+// in-process stores when none is configured. It also
 // holds the sealer of what is kept at rest: tokens and event bodies are sealed before they reach a store.
 import fp from 'fastify-plugin'
-import type { Redis } from 'ioredis'
 import type { Config } from '../config/config.js'
 import { TokenSealer } from '../lib/token-sealer.js'
 import { memoryStores } from '../store/memory/memory-stores.js'
-import { closeRedis, connectRedis, createRedisClient } from '../store/redis/redis-client.js'
+import { closeRedis, connectRedis, createRedisClient, type RedisConnection } from '../store/redis/redis-client.js'
 import { redisStores } from '../store/redis/redis-stores.js'
 import type { Stores } from '../store/stores.js'
 
@@ -14,29 +14,29 @@ declare module 'fastify' {
   interface FastifyInstance {
     stores: Stores
     /** the stores' Redis, which BullMQ and the rate limits share; null with the in-process stores */
-    redis: Redis | null
+    redis: RedisConnection | null
     sealer: TokenSealer
   }
 }
 
 export interface StorePluginOptions {
-  config: Pick<Config, 'redisUrl' | 'tokenEncryptionKeys'>
-  redis?: Redis | undefined
+  config: Pick<Config, 'redis' | 'tokenEncryptionKeys'>
+  redis?: RedisConnection | undefined
   keyPrefix: string
 }
 
 export default fp<StorePluginOptions>(async function store (app, { config, redis: given, keyPrefix }) {
   app.decorate('sealer', new TokenSealer(config.tokenEncryptionKeys))
   if (given) {
-    app.decorate('redis', given)
+    app.decorate<RedisConnection>('redis', given)
     app.decorate('stores', redisStores(given, keyPrefix))
     return
   }
-  if (config.redisUrl) {
-    const redis = createRedisClient(config.redisUrl)
+  if (config.redis) {
+    const redis = createRedisClient(config.redis)
     redis.on('error', (err) => app.log.warn({ err }, 'redis connection error'))
     if (!await connectRedis(redis)) app.log.error('Redis does not answer at start-up; /readyz reports 503 until it does')
-    app.decorate('redis', redis)
+    app.decorate<RedisConnection>('redis', redis)
     app.decorate('stores', redisStores(redis, keyPrefix))
     app.addHook('onClose', async () => {
       await closeRedis(redis)
@@ -44,7 +44,7 @@ export default fp<StorePluginOptions>(async function store (app, { config, redis
     })
     return
   }
-  app.log.warn('REDIS_URL is unset: using the in-process store (single instance, nothing survives a restart)')
+  app.log.warn('No Redis is configured (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS): using the in-process store (single instance, nothing survives a restart)')
   const stores = memoryStores()
   app.decorate('redis', null)
   app.decorate('stores', stores)

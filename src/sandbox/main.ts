@@ -10,7 +10,7 @@ try {
     deliverPageTokens: process.env.DELIVER_PAGE_TOKENS === 'true'
   })
   process.stdout.write(`\nmessenger-onboarding sandbox — Meta is simulated; nothing calls the real Meta.\n\n  Open ${sandbox.url}\n\n` +
-    `  service ${sandbox.config.publicBaseUrl} · simulated Meta ${sandbox.meta.url} · store: ${sandbox.config.redisUrl ? 'Redis' : 'in-process'} · Ctrl-C to stop\n`)
+    `  service ${sandbox.config.publicBaseUrl} · simulated Meta ${sandbox.meta.url} · store: ${sandbox.config.redis ? 'Redis' : 'in-process'} · Ctrl-C to stop\n`)
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, async () => {
       await sandbox.close()

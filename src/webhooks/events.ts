@@ -16,8 +16,9 @@ export function subject (session: SessionRecord) {
   return { session_id: session.id, external_id: session.external_id, metadata: session.metadata, flow: session.flow }
 }
 
-export function event (type: EventType, data: unknown, now: number): WebhookEvent {
-  return { id: newEventId(), type, body: JSON.stringify({ type, timestamp: new Date(now).toISOString(), data }) }
+/** `near`: the session (or the other events of one step) the event is kept beside (newEventId) */
+export function event (type: EventType, data: unknown, now: number, near?: string): WebhookEvent {
+  return { id: newEventId(near), type, body: JSON.stringify({ type, timestamp: new Date(now).toISOString(), data }) }
 }
 
 export function completedEvent (session: SessionRecord, result: SessionResult, accessToken: string, now: number): WebhookEvent {
@@ -33,9 +34,9 @@ export function completedEvent (session: SessionRecord, result: SessionResult, a
     page_ids: result.page_ids,
     ad_account_ids: result.ad_account_ids,
     billing_ad_account_id: result.billing_ad_account_id
-  }, now)
+  }, now, session.id)
 }
 
 export function failedEvent (session: SessionRecord, error: OnboardingError, now: number): WebhookEvent {
-  return event('onboarding.failed', { ...subject(session), error }, now)
+  return event('onboarding.failed', { ...subject(session), error }, now, session.id)
 }

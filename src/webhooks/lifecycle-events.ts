@@ -20,7 +20,7 @@ export function provisionedEvent (session: SessionRecord, report: ProvisioningRe
     pages: report.pages,
     ad_accounts: report.ad_accounts,
     warnings: report.warnings
-  }, now)
+  }, now, session.id)
 }
 
 const NOTICE_TYPES = { expiring: 'onboarding.token_expiring', expired: 'onboarding.token_expired' } as const
@@ -32,7 +32,7 @@ export function noticeEvent (kind: NoticeKind, session: SessionRecord, now: numb
     page_ids: session.result?.page_ids ?? [],
     ad_account_ids: session.result?.ad_account_ids ?? [],
     token_expires_at: session.result?.token_expires_at ?? null
-  }, now)
+  }, now, session.id)
 }
 
 export type RevocationReason = 'business_integration_uninstall' | 'deauthorized'
@@ -44,5 +44,5 @@ export function revokedEvent (session: SessionRecord, reason: RevocationReason, 
     user_id: session.result?.user_id ?? null,
     reason,
     revoked_at: revokedAt
-  }, now)
+  }, now, session.id)
 }

@@ -6,14 +6,14 @@ import { createHash } from 'node:crypto'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import type { Redis } from 'ioredis'
+import type { RedisConnection } from '../../store/redis/redis-client.js'
 import { ProblemError } from '../../lib/problems.js'
 
 export interface RateLimitOptions {
   perMinute: number
   nameSpace: string
   /** where every instance counts together; without it, each instance counts alone */
-  redis: Redis | null
+  redis: RedisConnection | null
   key: (request: FastifyRequest) => string
 }
 

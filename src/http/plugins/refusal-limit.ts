@@ -12,7 +12,7 @@
 // that fails lets the refusal through as it is, as @fastify/rate-limit's skipOnError did.
 import type { FastifyError, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import type { Redis } from 'ioredis'
+import type { RedisConnection } from '../../store/redis/redis-client.js'
 import { MemoryRateCounter } from '../../store/memory/memory-rate-counter.js'
 import type { RateCounter } from '../../store/rate-counter.js'
 import { RedisRateCounter } from '../../store/redis/redis-rate-counter.js'
@@ -25,7 +25,7 @@ export interface RefusalLimitOptions {
   /** the limit's own key space in Redis, so two limits never share a count */
   nameSpace: string
   /** where every instance counts together; without it, this process counts alone */
-  redis: Redis | null
+  redis: RedisConnection | null
   now: () => number
   key: (request: FastifyRequest) => string
 }

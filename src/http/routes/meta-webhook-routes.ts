@@ -9,6 +9,7 @@ import { appWebhookChanges, type AppWebhookChange } from '../../meta/app-webhook
 import { businessManagerId, isBusinessIntegration } from '../../meta/business-integration.js'
 import { verifyHubSignature } from '../../meta/app-webhook-signature.js'
 import { ProblemError } from '../../lib/problems.js'
+import { newEventId } from '../../lib/ids.js'
 import type { Revocations } from '../../lifecycle/revocations.js'
 import type { Outbox } from '../../outbox/outbox.js'
 import type { Sessions } from '../../sessions/sessions.js'
@@ -81,7 +82,9 @@ export const metaWebhookRoutes: FastifyPluginAsyncZod<MetaWebhookRoutesOptions> 
     const changes = appWebhookChanges(raw)
     const sessionsOf = await sessionsOfBusinesses(changes, sessions)
     const at = now()
-    const events = changes.map((change) => appEvent(change, at, sessionsOf))
+    // the events of one notification are recorded in one step, so they are kept beside one another
+    const near = newEventId()
+    const events = changes.map((change) => appEvent(change, at, sessionsOf, near))
     await outbox.recordEvents(events, { requestId: request.id })
     // answered only once the revocations are written: should one fail, Meta delivers the notification again
     let revoked = 0

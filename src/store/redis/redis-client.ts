@@ -1,23 +1,75 @@
-// ioredis with fail-fast settings: its defaults queue commands while disconnected and retry them 20 times,
-// which would hang requests during an outage. Here a command fails within about two seconds instead, and
-// the client keeps reconnecting in the background so the service recovers by itself.
-import { Redis } from 'ioredis'
+// ioredis with fail-fast settings, for each of the three topologies (SPEC §9): one server, a Redis Cluster
+// (ioredis's Cluster: it follows the slot map and its redirections) or a master found through Sentinels (ioredis
+// asks them for the master, and again after a failover). ioredis's defaults queue commands while disconnected and
+// retry them 20 times, which would hang requests during an outage; here a command fails within about two seconds
+// instead, and the client keeps reconnecting in the background so the service recovers by itself.
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
+import type { RedisTopology } from '../../config/redis-topology.js'
 import { settleWithin } from '../../lib/settle-within.js'
 
-export function createRedisClient (url: string, connectionName = 'messenger-onboarding'): Redis {
-  return new Redis(url, {
+/** what the stores, the queues and the rate limits are given: either client has the same commands */
+export type RedisConnection = Redis | Cluster
+
+const FAIL_FAST = {
+  connectTimeout: 2000,
+  commandTimeout: 2000,
+  maxRetriesPerRequest: 1,
+  retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000)
+} satisfies RedisOptions
+
+export function createRedisClient (topology: RedisTopology, connectionName = 'messenger-onboarding'): RedisConnection {
+  if (topology.kind === 'standalone') {
+    return new Redis(topology.url, { connectionName, ...FAIL_FAST, enableOfflineQueue: false, lazyConnect: true })
+  }
+  const dataNodes: RedisOptions = {
     connectionName,
-    connectTimeout: 2000,
-    commandTimeout: 2000,
-    maxRetriesPerRequest: 1,
+    ...FAIL_FAST,
+    ...(topology.username !== undefined ? { username: topology.username } : {}),
+    ...(topology.password !== undefined ? { password: topology.password } : {}),
+    // a private CA is trusted the Node way (NODE_EXTRA_CA_CERTS), so no TLS option beyond turning it on
+    ...(topology.tls ? { tls: {} } : {})
+  }
+  if (topology.kind === 'sentinel') {
+    return new Redis({
+      ...dataNodes,
+      sentinels: topology.sentinels,
+      name: topology.master,
+      ...(topology.sentinelPassword !== undefined ? { sentinelPassword: topology.sentinelPassword } : {}),
+      ...(topology.tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
+      // the sentinels' +switch-master tells the client at once, instead of at its next failed command
+      failoverDetector: true,
+      // a sentinel that does not answer is skipped within the connect timeout, then the next one is asked
+      sentinelRetryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+      enableOfflineQueue: false,
+      lazyConnect: true
+    })
+  }
+  const options: ClusterOptions = {
+    redisOptions: dataNodes,
     enableOfflineQueue: false,
     lazyConnect: true,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000)
-  })
+    clusterRetryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+    slotsRefreshTimeout: 2000,
+    // writes and the reads that decide (a state, a claim) go to masters: a replica may lag
+    scaleReads: 'master'
+  }
+  return new Cluster(topology.nodes, options)
+}
+
+/**
+ * A connection of the same Redis for work that blocks and must wait through an outage rather than fail fast
+ * (BullMQ's workers): commands queue while disconnected and are retried without limit.
+ */
+export function patientDuplicate (redis: RedisConnection): RedisConnection {
+  const patient = { maxRetriesPerRequest: null, enableOfflineQueue: true, commandTimeout: undefined, lazyConnect: false }
+  if (redis instanceof Cluster) {
+    return redis.duplicate(undefined, { redisOptions: { ...redis.options.redisOptions, ...patient }, enableOfflineQueue: true, lazyConnect: false })
+  }
+  return redis.duplicate(patient)
 }
 
 /** Connects, waiting at most `timeoutMs`; a Redis that is down at start-up is not fatal (readyz says so). */
-export async function connectRedis (redis: Redis, timeoutMs = 3000): Promise<boolean> {
+export async function connectRedis (redis: RedisConnection, timeoutMs = 3000): Promise<boolean> {
   if (redis.status === 'ready') return true
   let connected = false
   await settleWithin(redis.connect().then(() => { connected = true }), timeoutMs)
@@ -25,7 +77,7 @@ export async function connectRedis (redis: Redis, timeoutMs = 3000): Promise<boo
 }
 
 /** quit() waits for pending replies; an outage must not block shutdown, so it is bounded. */
-export async function closeRedis (redis: Redis, timeoutMs = 1000): Promise<void> {
+export async function closeRedis (redis: RedisConnection, timeoutMs = 1000): Promise<void> {
   await settleWithin(redis.quit(), timeoutMs)
   redis.disconnect()
 }

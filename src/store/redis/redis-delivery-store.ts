@@ -1,9 +1,10 @@
 // Deliveries in Redis: each a JSON record beside its sealed body, and one sorted set per status.
-import type { Redis, Result } from 'ioredis'
+import type { Result } from 'ioredis'
 import { StoreUnavailableError } from '../../lib/problems.js'
 import type { DeliveryStats, DeliveryStore } from '../delivery-store.js'
 import type { DeliveryCursor, DeliveryRecord, DeliveryStatus } from '../records.js'
-import { defineCommands, guard, parse, type RedisKeys } from './redis-common.js'
+import type { RedisConnection } from './redis-client.js'
+import { defineCommands, guard, inGroups, parse, type RedisKeys } from './redis-common.js'
 
 const STATUSES: DeliveryStatus[] = ['pending', 'delivered', 'dead']
 
@@ -29,7 +30,7 @@ if ARGV[6] == '1' then redis.call('DEL', KEYS[5]) end`
 }
 
 export class RedisDeliveryStore implements DeliveryStore {
-  constructor (private readonly redis: Redis, private readonly keys: RedisKeys) {
+  constructor (private readonly redis: RedisConnection, private readonly keys: RedisKeys) {
     defineCommands(redis, COMMANDS)
   }
 
@@ -43,54 +44,71 @@ export class RedisDeliveryStore implements DeliveryStore {
   }
 
   async putDelivery (delivery: DeliveryRecord, ttlSeconds: number, options: { dropEvent?: boolean } = {}): Promise<void> {
-    const [pending, delivered, dead] = STATUSES.map((status) => this.keys.index(status)) as [string, string, string]
+    const group = this.keys.groupOf(delivery.id)
+    const [pending, delivered, dead] = STATUSES.map((status) => this.keys.index(status, group)) as [string, string, string]
     await guard(this.redis.moPutDelivery(this.keys.delivery(delivery.id), pending, delivered, dead, this.keys.event(delivery.id),
       JSON.stringify(delivery), ttlSeconds, STATUSES.indexOf(delivery.status) + 1, Date.parse(delivery.created_at), delivery.id, options.dropEvent ? '1' : '0'))
   }
 
   async listDeliveries (status: DeliveryStatus, limit: number, after?: DeliveryCursor) {
     const { items: page, next } = await this.listDeliveryIds(status, limit, after)
-    const records = page.length > 0 ? await guard(this.redis.mget(page.map((c) => this.keys.delivery(c.id)))) : []
-    return { items: records.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as DeliveryRecord), next }
+    // one MGET per group: on a cluster, a command's keys must share a hash slot
+    const records = new Map<string, string>()
+    await Promise.all(inGroups(page.map((c) => c.id), (id) => this.keys.groupOf(id)).map(async (ids) => {
+      const found = await guard(this.redis.mget(ids.map((id) => this.keys.delivery(id))))
+      ids.forEach((id, i) => { if (found[i]) records.set(id, found[i]) })
+    }))
+    return { items: page.flatMap((c) => records.has(c.id) ? [JSON.parse(records.get(c.id)!) as DeliveryRecord] : []), next }
   }
 
+  /** a page of every group's index, in (createdAt, id) order, as one index would give it */
   async listDeliveryIds (status: DeliveryStatus, limit: number, after?: DeliveryCursor) {
+    const groups = await Promise.all(this.keys.groups.map((group) => this.#after(this.keys.index(status, group), limit + 1, after)))
+    const found = groups.length === 1 ? groups[0]! : groups.flat().sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    const page = found.slice(0, limit)
+    return { items: page, next: found.length > limit ? page[page.length - 1]! : null }
+  }
+
+  /** up to `count` members of one index after the cursor */
+  async #after (index: string, count: number, after?: DeliveryCursor): Promise<DeliveryCursor[]> {
     const found: DeliveryCursor[] = []
     const min = after ? String(after.createdAt) : '-inf'
     // members with the same score come back in ID order, so a page resumes after (createdAt, id)
-    for (let offset = 0; found.length <= limit;) {
-      const batch = await guard(this.redis.zrangebyscore(this.keys.index(status), min, '+inf', 'WITHSCORES', 'LIMIT', offset, limit + 1))
+    for (let offset = 0; found.length < count;) {
+      const batch = await guard(this.redis.zrangebyscore(index, min, '+inf', 'WITHSCORES', 'LIMIT', offset, count))
       for (let i = 0; i < batch.length; i += 2) {
         const cursor = { id: batch[i]!, createdAt: Number(batch[i + 1]) }
         if (after && cursor.createdAt === after.createdAt && cursor.id <= after.id) continue
         found.push(cursor)
       }
-      if (batch.length < 2 * (limit + 1)) break
-      offset += limit + 1
+      if (batch.length < 2 * count) break
+      offset += count
     }
-    const page = found.slice(0, limit)
-    return { items: page, next: found.length > limit ? page[page.length - 1]! : null }
+    return found.slice(0, count)
   }
 
   async deliveryStats (): Promise<DeliveryStats> {
-    const results = await guard(this.redis.multi()
-      .zcard(this.keys.index('pending'))
-      .zcard(this.keys.index('dead'))
-      .zrange(this.keys.index('pending'), 0, 0, 'WITHSCORES')
-      .exec())
-    if (!results || results.some(([err]) => err)) throw new StoreUnavailableError()
-    const oldest = results[2]![1] as string[]
-    return {
-      pending: results[0]![1] as number,
-      dead: results[1]![1] as number,
-      oldestPendingCreatedAt: oldest.length === 2 ? Number(oldest[1]) : null
-    }
+    const stats: DeliveryStats = { pending: 0, dead: 0, oldestPendingCreatedAt: null }
+    // one transaction per group, whose keys share its hash slot
+    await Promise.all(this.keys.groups.map(async (group) => {
+      const results = await guard(this.redis.multi()
+        .zcard(this.keys.index('pending', group))
+        .zcard(this.keys.index('dead', group))
+        .zrange(this.keys.index('pending', group), 0, 0, 'WITHSCORES')
+        .exec())
+      if (!results || results.some(([err]) => err)) throw new StoreUnavailableError()
+      const oldest = results[2]![1] as string[]
+      stats.pending += results[0]![1] as number
+      stats.dead += results[1]![1] as number
+      if (oldest.length === 2) stats.oldestPendingCreatedAt = Math.min(stats.oldestPendingCreatedAt ?? Infinity, Number(oldest[1]))
+    }))
+    return stats
   }
 
   async trimDeliveryIndexes (olderThan: number): Promise<void> {
-    await guard(this.redis.multi()
-      .zremrangebyscore(this.keys.index('delivered'), '-inf', olderThan)
-      .zremrangebyscore(this.keys.index('dead'), '-inf', olderThan)
-      .exec())
+    await Promise.all(this.keys.groups.map((group) => guard(this.redis.multi()
+      .zremrangebyscore(this.keys.index('delivered', group), '-inf', olderThan)
+      .zremrangebyscore(this.keys.index('dead', group), '-inf', olderThan)
+      .exec())))
   }
 }

@@ -1,7 +1,8 @@
 // The outbox's atomic writes in Redis, each one Lua script: all of it lands, or nothing does.
-import type { Redis, Result } from 'ioredis'
+import type { Result } from 'ioredis'
 import type { EventsWrite, OutboxStore, OutcomeWrite, SessionChange } from '../outbox-store.js'
 import { businessEntry, userEntry } from '../records.js'
+import type { RedisConnection } from './redis-client.js'
 import { defineCommands, expiryMember, guard, type RedisKeys } from './redis-common.js'
 
 declare module 'ioredis' {
@@ -9,6 +10,7 @@ declare module 'ioredis' {
     moRecordOutcome (...keysAndArgs: string[]): Result<null, Context>
     moRecordSessionChange (...keysAndArgs: string[]): Result<number, Context>
     moRecordEvents (numberOfKeys: number, ...keysAndArgs: Array<string | number>): Result<null, Context>
+    moSupersede (holders: string, notices: string): Result<null, Context>
   }
 }
 
@@ -75,6 +77,14 @@ if p.leave_owners then
 end
 return 1`
   },
+  // the notices of an owner's earlier sessions of another group (cluster layout), as moRecordOutcome's supersede.
+  // KEYS: the holders superseded, notices
+  moSupersede: {
+    numberOfKeys: 2,
+    lua: `
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('ZREM', KEYS[2], 'expiring.' .. id, 'expired.' .. id) end
+redis.call('DEL', KEYS[1])`
+  },
   // n deliveries and their sealed bodies, and optionally the data deletion request they report; the number of
   // keys varies with n, so no numberOfKeys is declared and the caller passes it first.
   // KEYS: pending index, then delivery and event of each, then (optionally) the data deletion request
@@ -92,8 +102,18 @@ if #KEYS > 2 * n + 1 then redis.call('SET', KEYS[2 * n + 2], ARGV[3 + 4 * n], 'E
   }
 }
 
+/**
+ * The group of a step's keys: every record of one script must be kept in the same one (RedisKeys), so the
+ * events of a session take its digit and the events of one step one another's (newEventId's `near`)
+ */
+function sameGroup (keys: RedisKeys, anchor: string, ids: string[]): number {
+  const group = keys.groupOf(anchor)
+  if (ids.some((id) => keys.groupOf(id) !== group)) throw new Error('the records of one step are not kept in one group: create their events near one another')
+  return group
+}
+
 export class RedisOutboxStore implements OutboxStore {
-  constructor (private readonly redis: Redis, private readonly keys: RedisKeys) {
+  constructor (private readonly redis: RedisConnection, private readonly keys: RedisKeys) {
     defineCommands(redis, COMMANDS)
   }
 
@@ -120,12 +140,19 @@ export class RedisOutboxStore implements OutboxStore {
       holders: holders.length
     }
     if (holders.length > 2) throw new Error('a session holds its notices under two owners at most')
-    await guard(this.redis.moRecordOutcome(k.session(session.id), k.delivery(delivery.id), k.event(delivery.id), k.index(delivery.status),
-      k.token(session.id), k.claim(session.id), k.expiries, k.processing,
-      business ? k.businessSessions(business.businessId) : k.unused, user ? k.userSessions(user.userId) : k.unused,
-      k.provisioning, k.notices, followUps.supersedes !== undefined ? k.noticeHolders(followUps.supersedes) : k.unused,
-      holders[0] !== undefined ? k.noticeHolders(holders[0]) : k.unused, holders[1] !== undefined ? k.noticeHolders(holders[1]) : k.unused,
+    const g = sameGroup(k, session.id, [delivery.id])
+    await guard(this.redis.moRecordOutcome(k.session(session.id), k.delivery(delivery.id), k.event(delivery.id), k.index(delivery.status, g),
+      k.token(session.id), k.claim(session.id), k.expiries(g), k.processing(g),
+      business ? k.businessSessions(business.businessId, g) : k.unused(g), user ? k.userSessions(user.userId, g) : k.unused(g),
+      k.provisioning(g), k.notices(g), followUps.supersedes !== undefined ? k.noticeHolders(followUps.supersedes, g) : k.unused(g),
+      holders[0] !== undefined ? k.noticeHolders(holders[0], g) : k.unused(g), holders[1] !== undefined ? k.noticeHolders(holders[1], g) : k.unused(g),
       JSON.stringify(session), JSON.stringify(delivery), sealedEvent, JSON.stringify(plan)))
+    const owner = followUps.supersedes
+    if (owner === undefined) return
+    // On a cluster the owner's earlier sessions may be kept in other groups, which one script cannot reach: their
+    // notices are cancelled just after. Should Redis fail in between, those notices are still sent (each names
+    // its own session, so the partner can tell it from the later one); the outcome itself has landed and stands.
+    await Promise.allSettled(k.groups.filter((other) => other !== g).map((other) => this.redis.moSupersede(k.noticeHolders(owner, other), k.notices(other))))
   }
 
   async recordSessionChange (change: SessionChange): Promise<boolean> {
@@ -145,16 +172,19 @@ export class RedisOutboxStore implements OutboxStore {
       cancel_notices: change.cancelNotices === true,
       leave_owners: change.leaveOwners === true
     }
-    const landed = await guard(this.redis.moRecordSessionChange(k.session(id), delivery ? k.delivery(delivery.id) : k.unused,
-      delivery ? k.event(delivery.id) : k.unused, k.index('pending'), k.token(id), k.provisioning, k.notices,
-      business ? k.businessSessions(business.businessId) : k.unused, user ? k.userSessions(user.userId) : k.unused,
+    const g = sameGroup(k, id, delivery ? [delivery.id] : [])
+    const landed = await guard(this.redis.moRecordSessionChange(k.session(id), delivery ? k.delivery(delivery.id) : k.unused(g),
+      delivery ? k.event(delivery.id) : k.unused(g), k.index('pending', g), k.token(id), k.provisioning(g), k.notices(g),
+      business ? k.businessSessions(business.businessId, g) : k.unused(g), user ? k.userSessions(user.userId, g) : k.unused(g),
       JSON.stringify(plan), change.update ? JSON.stringify(change.update.expected) : '', change.update ? JSON.stringify(change.update.next) : '',
       delivery ? JSON.stringify(delivery) : '', sealedEvent ?? ''))
     return landed === 1
   }
 
   async recordEvents ({ events, retentionSeconds, dataDeletion }: EventsWrite): Promise<void> {
-    const keys = [this.keys.index('pending')]
+    const ids = events.map(({ delivery }) => delivery.id)
+    const g = sameGroup(this.keys, dataDeletion?.confirmation_code ?? ids[0] ?? '', ids)
+    const keys = [this.keys.index('pending', g)]
     const args: Array<string | number> = [retentionSeconds, events.length]
     for (const { delivery, sealedEvent } of events) {
       keys.push(this.keys.delivery(delivery.id), this.keys.event(delivery.id))

@@ -1,6 +1,7 @@
 // The rate counter in Redis, so that every instance counts together: one key per client and window, INCR and
 // its expiry in one script (a client's count can never be left without an end, whatever fails in between).
-import type { Redis, Result } from 'ioredis'
+import type { Result } from 'ioredis'
+import type { RedisConnection } from './redis-client.js'
 import type { RateCounter, WindowCount } from '../rate-counter.js'
 import { defineCommands, guard } from './redis-common.js'
 
@@ -28,7 +29,7 @@ return {n, left}`
 
 export class RedisRateCounter implements RateCounter {
   /** `prefix`: the limit's own key space, e.g. `mo:rl:browser:` */
-  constructor (private readonly redis: Redis, private readonly prefix: string, private readonly windowMs: number) {
+  constructor (private readonly redis: RedisConnection, private readonly prefix: string, private readonly windowMs: number) {
     defineCommands(redis, COMMANDS)
   }
 

@@ -1,9 +1,10 @@
 // Sessions, login states, claims and sealed tokens in Redis; steps that read and write together are Lua scripts.
-import type { Redis, Result } from 'ioredis'
+import type { Result } from 'ioredis'
 import type { FlowName } from '../../flows/flows.js'
 import { StoreUnavailableError } from '../../lib/problems.js'
 import { isChosen, type ChosenSession, type LoginState, type SessionRecord } from '../records.js'
 import type { ChooseFlowResult, ClaimResult, RedeemLoginStateResult, SessionStore, TakeLoginStateResult } from '../session-store.js'
+import type { RedisConnection } from './redis-client.js'
 import { defineCommands, expiryMember, guard, parse, type RedisKeys } from './redis-common.js'
 
 declare module 'ioredis' {
@@ -99,12 +100,12 @@ redis.call('DEL', KEYS[4])`
 }
 
 export class RedisSessionStore implements SessionStore {
-  constructor (private readonly redis: Redis, private readonly keys: RedisKeys) {
+  constructor (private readonly redis: RedisConnection, private readonly keys: RedisKeys) {
     defineCommands(redis, COMMANDS)
   }
 
   async createSession (session: SessionRecord, ttlSeconds: number): Promise<void> {
-    await guard(this.redis.moCreateSession(this.keys.session(session.id), this.keys.expiries,
+    await guard(this.redis.moCreateSession(this.keys.session(session.id), this.keys.expiries(this.keys.groupOf(session.id)),
       JSON.stringify(session), ttlSeconds, Date.parse(session.expires_at), session.flow ? expiryMember(session.flow, session.id) : ''))
   }
 
@@ -120,7 +121,7 @@ export class RedisSessionStore implements SessionStore {
       const session = JSON.parse(raw) as SessionRecord
       if (isChosen(session)) return { status: 'already_chosen', session }
       const chosen: ChosenSession = { ...session, flow, config_id: configId }
-      const swapped = await guard(this.redis.moChooseFlow(this.keys.session(id), this.keys.expiries,
+      const swapped = await guard(this.redis.moChooseFlow(this.keys.session(id), this.keys.expiries(this.keys.groupOf(id)),
         raw, JSON.stringify(chosen), Date.parse(session.expires_at), expiryMember(flow, id)))
       if (swapped === 1) return { status: 'chosen', session: chosen }
     }
@@ -177,42 +178,55 @@ export class RedisSessionStore implements SessionStore {
 
   async recordProcessing (session: SessionRecord, ttlSeconds: number): Promise<void> {
     const next = Date.parse(session.processing?.next_attempt_at ?? '')
-    await guard(this.redis.moRecordProcessing(this.keys.session(session.id), this.keys.processing, this.keys.expiries, this.keys.claim(session.id),
+    const g = this.keys.groupOf(session.id)
+    await guard(this.redis.moRecordProcessing(this.keys.session(session.id), this.keys.processing(g), this.keys.expiries(g), this.keys.claim(session.id),
       JSON.stringify(session), ttlSeconds, Number.isNaN(next) ? 0 : next, session.id, expiryMember(session.flow ?? '', session.id)))
   }
 
   async dueProcessing (before: number, limit: number): Promise<string[]> {
-    return await guard(this.redis.zrangebyscore(this.keys.processing, '-inf', before, 'LIMIT', 0, limit))
+    return await this.#firstAcrossGroups((g) => this.keys.processing(g), '-inf', before, limit)
   }
 
   async countProcessing (): Promise<number> {
-    return await guard(this.redis.zcard(this.keys.processing))
+    const counts = await Promise.all(this.keys.groups.map((g) => guard(this.redis.zcard(this.keys.processing(g)))))
+    return counts.reduce((sum, n) => sum + n, 0)
   }
 
   async takeExpiredSessions (now: number, limit: number): Promise<FlowName[]> {
-    const members = await guard(this.redis.zrangebyscore(this.keys.expiries, '-inf', now, 'LIMIT', 0, limit))
+    const members = await this.#firstAcrossGroups((g) => this.keys.expiries(g), '-inf', now, limit)
     const flows: FlowName[] = []
     for (const member of members) {
+      const [flow, sessionId] = member.split(':') as [FlowName, string]
       // ZREM answers 1 to one caller only: each expiry is counted once, whichever instance sweeps
-      if (await guard(this.redis.zrem(this.keys.expiries, member)) === 1) flows.push(member.split(':')[0] as FlowName)
+      if (await guard(this.redis.zrem(this.keys.expiries(this.keys.groupOf(sessionId)), member)) === 1) flows.push(flow)
     }
     return flows
   }
 
   async completedSessionsOfBusiness (businessId: string, since: number, limit: number): Promise<string[]> {
     // equal scores come in member order, as the in-process store sorts them
-    return await guard(this.redis.zrangebyscore(this.keys.businessSessions(businessId), since, '+inf', 'LIMIT', 0, limit))
+    return await this.#firstAcrossGroups((g) => this.keys.businessSessions(businessId, g), since, '+inf', limit)
   }
 
   async completedSessionsOfUser (userId: string, since: number, limit: number): Promise<string[]> {
-    return await guard(this.redis.zrangebyscore(this.keys.userSessions(userId), since, '+inf', 'LIMIT', 0, limit))
+    return await this.#firstAcrossGroups((g) => this.keys.userSessions(userId, g), since, '+inf', limit)
   }
 
   async dueProvisioning (before: number, limit: number): Promise<string[]> {
-    return await guard(this.redis.zrangebyscore(this.keys.provisioning, '-inf', before, 'LIMIT', 0, limit))
+    return await this.#firstAcrossGroups((g) => this.keys.provisioning(g), '-inf', before, limit)
   }
 
   async dueNotices (before: number, limit: number): Promise<string[]> {
-    return await guard(this.redis.zrangebyscore(this.keys.notices, '-inf', before, 'LIMIT', 0, limit))
+    return await this.#firstAcrossGroups((g) => this.keys.notices(g), '-inf', before, limit)
+  }
+
+  /** the first members of an index kept per group (RedisKeys), by score then member, as one sorted set gives them */
+  async #firstAcrossGroups (keyOf: (group: number) => string, min: number | string, max: number | string, limit: number): Promise<string[]> {
+    if (this.keys.groups.length === 1) return await guard(this.redis.zrangebyscore(keyOf(0), min, max, 'LIMIT', 0, limit))
+    const groups = await Promise.all(this.keys.groups.map((g) => guard(this.redis.zrangebyscore(keyOf(g), min, max, 'WITHSCORES', 'LIMIT', 0, limit))))
+    const entries: Array<{ member: string; score: number }> = []
+    for (const flat of groups) for (let i = 0; i < flat.length; i += 2) entries.push({ member: flat[i]!, score: Number(flat[i + 1]) })
+    entries.sort((a, b) => a.score - b.score || (a.member < b.member ? -1 : a.member > b.member ? 1 : 0))
+    return entries.slice(0, limit).map((e) => e.member)
   }
 }

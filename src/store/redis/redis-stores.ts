@@ -1,14 +1,14 @@
-// The Redis stores, all on one client and one key prefix.
-import type { Redis } from 'ioredis'
+// The Redis stores, all on one client and one key prefix; on a Redis Cluster, in the cluster layout (RedisKeys).
 import type { Stores } from '../stores.js'
+import type { RedisConnection } from './redis-client.js'
 import { RedisKeys, guard } from './redis-common.js'
 import { RedisDataDeletionStore } from './redis-data-deletion-store.js'
 import { RedisDeliveryStore } from './redis-delivery-store.js'
 import { RedisOutboxStore } from './redis-outbox-store.js'
 import { RedisSessionStore } from './redis-session-store.js'
 
-export function redisStores (redis: Redis, prefix: string): Stores {
-  const keys = new RedisKeys(prefix)
+export function redisStores (redis: RedisConnection, prefix: string): Stores {
+  const keys = new RedisKeys(prefix, redis.isCluster ? 'cluster' : 'single')
   return {
     kind: 'redis',
     sessions: new RedisSessionStore(redis, keys),
