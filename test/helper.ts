@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { Redis } from 'ioredis'
+import { Cluster, Redis } from 'ioredis'
 import { Webhook } from 'standardwebhooks'
 import { buildApp, type AppDeps } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config/config.js'
@@ -215,13 +215,17 @@ export async function ownDatabase (t: Test, db: number): Promise<{ redis: Redis;
   return { redis, redisUrl }
 }
 
-export async function deleteKeys (redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0'
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
-    if (keys.length > 0) await redis.del(...keys)
-    cursor = next
-  } while (cursor !== '0')
+/** every key under the prefix, on one Redis or on every master of a cluster (keys one by one: they span slots) */
+export async function deleteKeys (redis: Redis | Cluster, prefix: string): Promise<void> {
+  for (const node of redis instanceof Cluster ? redis.nodes('master') : [redis]) {
+    let cursor = '0'
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
+      if (redis instanceof Cluster) for (const key of keys) await node.del(key)
+      else if (keys.length > 0) await node.del(...keys)
+      cursor = next
+    } while (cursor !== '0')
+  }
 }
 
 /** the simulated Meta and the partner's receiver, both on loopback, closed after the test */

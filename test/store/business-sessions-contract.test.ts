@@ -4,6 +4,7 @@
 import t, { type Test } from 'tap'
 import type { OutcomeWrite } from '../../src/store/outbox-store.js'
 import { testRedis } from '../helper.js'
+import { startCluster } from '../redis-topologies.js'
 import { iso, memoryMake, outcome, redisMake, session, T0, TTL, type Make } from './contract-stores.js'
 
 const BUSINESS = '1234567890'
@@ -22,7 +23,12 @@ function failed (completedAt: number): OutcomeWrite {
   return { ...write, session: { ...write.session, status: 'failed', completed_at: iso(completedAt), result: null, error } }
 }
 
-function contract (t: Test, make: Make): void {
+/**
+ * `layout`: on a cluster each group keeps its own index of a business, and an outcome prunes its group's only;
+ * the service reads with `since` = now − retention (Sessions.completedOfBusiness), so what is left in another
+ * group is never read, and its key expires a retention after its group's last outcome
+ */
+function contract (t: Test, make: Make, layout: 'single' | 'cluster' = 'single'): void {
   t.test('completed sessions of a business, oldest first (equal times by ID); other businesses apart', async (t) => {
     const { stores: { sessions, outbox } } = await make(t)
     t.strictSame(await sessions.completedSessionsOfBusiness(BUSINESS, 0, 10), [], 'none yet')
@@ -59,7 +65,7 @@ function contract (t: Test, make: Make): void {
     t.strictSame(await sessions.completedSessionsOfBusiness(BUSINESS, T0 + 3001, 10), [], 'none that recent')
   })
 
-  t.test('an outcome drops the sessions completed more than the retention before it', async (t) => {
+  if (layout === 'single') t.test('an outcome drops the sessions completed more than the retention before it', async (t) => {
     const { stores: { sessions, outbox } } = await make(t)
     const old = completed(BUSINESS, T0)
     const edge = completed(BUSINESS, T0 + 1000)
@@ -85,6 +91,12 @@ t.test('memory', async (t) => {
     await advance(1)
     t.strictSame(await sessions.completedSessionsOfBusiness(BUSINESS, 0, 10), [], 'gone at its TTL')
   })
+})
+
+// the same contract on a real three-master cluster, in the cluster layout: every step's keys in one slot
+t.test('redis cluster', async (t) => {
+  const cluster = await startCluster(t)
+  contract(t, redisMake(cluster.client()), 'cluster')
 })
 
 t.test('redis', async (t) => {

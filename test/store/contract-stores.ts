@@ -2,8 +2,9 @@
 // moves, Redis on a key prefix of its own with real TTLs), and factories for realistic records.
 import { randomBytes } from 'node:crypto'
 import type { Test } from 'tap'
-import type { Redis } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
 import { FLOW_NAMES, type FlowName } from '../../src/flows/flows.js'
+import { newEventId } from '../../src/lib/ids.js'
 import { memoryStores } from '../../src/store/memory/memory-stores.js'
 import type { OutcomeWrite } from '../../src/store/outbox-store.js'
 import type { DataDeletionRecord, DeliveryRecord, SessionRecord, SessionResult } from '../../src/store/records.js'
@@ -27,7 +28,7 @@ export const memoryMake: Make = async (t) => {
 
 let counter = 0
 
-export function redisMake (redis: Redis): (t: Test) => Promise<Made & { prefix: string }> {
+export function redisMake (redis: Redis | Cluster): (t: Test) => Promise<Made & { prefix: string }> {
   return async (t) => {
     const prefix = `mo-test:store:${process.pid}:${++counter}:`
     await deleteKeys(redis, prefix)
@@ -42,6 +43,11 @@ export const hex = (bytes: number): string => randomBytes(bytes).toString('hex')
 export const iso = (ms: number): string => new Date(ms).toISOString()
 export const sessionId = (): string => `ses_${hex(16)}`
 export const eventId = (): string => `evt_${hex(16)}`
+/**
+ * the events that one step records together are created near one another, as the service's are (newEventId):
+ * on a cluster their records must share a group. A batch's events and data deletion take this one's digit.
+ */
+const BATCH = eventId()
 /** record timestamps are fixed, not the clock: nothing in the contract reads them against the current time */
 export const T0 = Date.parse('2025-06-02T09:30:00.000Z')
 export const TTL = 3600
@@ -102,12 +108,12 @@ export const sealed = (id: string): string => `v1.${id.slice(4, 12)}.${randomByt
 
 /** an event as the outbox writes it: a pending delivery created at `createdAt`, and its sealed body */
 export function pending (createdAt: number): { delivery: DeliveryRecord; sealedEvent: string } {
-  const d = delivery({ created_at: iso(createdAt), updated_at: iso(createdAt) })
+  const d = delivery({ id: newEventId(BATCH), created_at: iso(createdAt), updated_at: iso(createdAt) })
   return { delivery: d, sealedEvent: sealed(d.id) }
 }
 
 export const dataDeletion = (over: Partial<DataDeletionRecord> = {}): DataDeletionRecord => ({
-  confirmation_code: hex(10),
+  confirmation_code: hex(10).slice(0, -1) + BATCH.slice(-1),
   user_id: '10222270944537964',
   issued_at: Math.floor(T0 / 1000),
   received_at: iso(T0),
@@ -120,7 +126,7 @@ export const dataDeletion = (over: Partial<DataDeletionRecord> = {}): DataDeleti
 
 /** a session's outcome as the outbox writes it: the decided session, its event's delivery and sealed body */
 export function outcome (s: SessionRecord): OutcomeWrite {
-  const d = delivery({ type: 'onboarding.completed', session_id: s.id, request_id: 'req-7f3a9c' })
+  const d = delivery({ id: newEventId(s.id), type: 'onboarding.completed', session_id: s.id, request_id: 'req-7f3a9c' })
   return {
     session: { ...s, status: 'completed', completed_at: iso(T0 + 60_000), result: RESULT, event_id: d.id },
     delivery: d,

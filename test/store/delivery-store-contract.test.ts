@@ -4,6 +4,7 @@
 import t, { type Test } from 'tap'
 import type { DataDeletionRecord, DeliveryCursor, DeliveryRecord } from '../../src/store/records.js'
 import { testRedis } from '../helper.js'
+import { startCluster } from '../redis-topologies.js'
 import { dataDeletion, delivery, iso, memoryMake, pending, redisMake, T0, TTL, type Make } from './contract-stores.js'
 
 const NOTHING = { pending: 0, dead: 0, oldestPendingCreatedAt: null }
@@ -121,6 +122,12 @@ t.test('memory', async (t) => {
     t.equal(await deliveries.getDelivery(put.id), null, 'a put delivery')
     t.equal(await dataDeletions.getDataDeletion(request.confirmation_code), null, 'a data deletion request')
   })
+})
+
+// the same contract on a real three-master cluster, in the cluster layout: every step's keys in one slot
+t.test('redis cluster', async (t) => {
+  const cluster = await startCluster(t)
+  contract(t, redisMake(cluster.client()))
 })
 
 t.test('redis', async (t) => {

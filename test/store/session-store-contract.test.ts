@@ -4,6 +4,7 @@
 import t, { type Test } from 'tap'
 import { FLOW_NAMES } from '../../src/flows/flows.js'
 import { CONFIG_IDS, testRedis } from '../helper.js'
+import { startCluster } from '../redis-topologies.js'
 import { chosenAs, hex, iso, memoryMake, METADATA, outcome, redisMake, sealed, session, sessionId, T0, TTL, unchosen, type Make } from './contract-stores.js'
 
 const DAY = 86_400_000
@@ -185,6 +186,12 @@ t.test('memory', async (t) => {
     t.equal(await sessions.getSession(s.id), null, 'gone at its TTL: the choice did not extend it')
     t.strictSame(await sessions.redeemLoginState(s.id, stateHash, 'nonce-hash', 1000), { status: 'missing' }, 'the login state too')
   })
+})
+
+// the same contract on a real three-master cluster, in the cluster layout: every step's keys in one slot
+t.test('redis cluster', async (t) => {
+  const cluster = await startCluster(t)
+  contract(t, redisMake(cluster.client()))
 })
 
 t.test('redis', async (t) => {
