@@ -241,7 +241,7 @@ export async function startPeers (t: Test, simOptions: Partial<MetaSimulatorOpti
 }
 
 /** a key's whole content as text, whatever its type: what a copy of Redis would give away */
-export async function keyContent (redis: Redis, key: string): Promise<string> {
+export async function keyContent (redis: Redis | Cluster, key: string): Promise<string> {
   switch (await redis.type(key)) {
     case 'string': return (await redis.get(key)) ?? ''
     case 'hash': return JSON.stringify(await redis.hgetall(key))
@@ -252,6 +252,10 @@ export async function keyContent (redis: Redis, key: string): Promise<string> {
     default: return ''
   }
 }
+
+/** the app makes its Redis client from the configuration, as in production: a URL, a cluster or sentinels */
+const ownClient = (options: HarnessOptions): boolean =>
+  options.redisUrl !== undefined || options.env?.REDIS_CLUSTER_NODES !== undefined || options.env?.REDIS_SENTINELS !== undefined
 
 export async function build (t: Test, options: HarnessOptions = {}): Promise<Harness> {
   const { sim, receiver } = await startPeers(t, options.sim)
@@ -269,7 +273,7 @@ export async function build (t: Test, options: HarnessOptions = {}): Promise<Har
       for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url })
     },
     drainTimeoutMs: 500,
-    ...(options.memory ? {} : options.redisUrl ? { redisKeyPrefix: prefix } : { redis, redisKeyPrefix: prefix }),
+    ...(options.memory ? {} : ownClient(options) ? { redisKeyPrefix: prefix } : { redis, redisKeyPrefix: prefix }),
     ...options.deps
   })
   t.teardown(() => app.close())
