@@ -36,8 +36,11 @@ export function createRedisClient (topology: RedisTopology, connectionName = 'me
       name: topology.master,
       ...(topology.sentinelPassword !== undefined ? { sentinelPassword: topology.sentinelPassword } : {}),
       ...(topology.tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
-      // the sentinels' +switch-master tells the client at once, instead of at its next failed command
-      failoverDetector: true,
+      // Not ioredis's failoverDetector: its +switch-master, arriving after the client has already found the new
+      // master, closes that fresh connection for good ("connecting -> end" under load, seen in
+      // test/topologies/sentinel.test.ts). A master that dies closes the connection, and the reconnection asks
+      // the sentinels again; a master demoted while alive answers writes with READONLY, which reconnects too.
+      reconnectOnError: (err: Error) => err.message.startsWith('READONLY') ? 2 : false,
       // a sentinel that does not answer is skipped within the connect timeout, then the next one is asked
       sentinelRetryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
       enableOfflineQueue: false,
