@@ -122,6 +122,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(closing)
   // registered in this order, closed in the reverse: the store outlives the deliveries that use it
   await app.register(store, { config, redis: deps.redis, keyPrefix })
+  // onboarding_store_ready pings the same store /readyz does, at each scrape
+  app.metrics.store.source = () => app.stores.ping()
   await app.register(delivery, {
     config,
     keyPrefix,

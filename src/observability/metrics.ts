@@ -6,6 +6,24 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** what the queue gauges read: the same shape as the delivery store's statistics */
 interface QueueStats { pending: number; dead: number; oldestPendingCreatedAt: number | null }
 
+/**
+ * How long a scrape waits for the store's PING before it reads the store as not ready: a PING slower than a
+ * second is a Redis in trouble, and a scrape must end well within Prometheus' scrape timeout whatever Redis does.
+ */
+export const STORE_PING_TIMEOUT_MS = 1000
+
+/** whether `ping` resolves within `ms`: a rejection, a throw or the bound coming first are all "no" */
+async function answersWithin (ping: (() => Promise<unknown>) | undefined, ms: number): Promise<boolean> {
+  if (!ping) return false
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<false>((resolve) => { timer = setTimeout(resolve, ms, false) })
+  try {
+    return await Promise.race([Promise.resolve().then(ping).then(() => true, () => false), late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 export function createMetrics (now: () => number = Date.now) {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
@@ -28,11 +46,14 @@ export function createMetrics (now: () => number = Date.now) {
     }
   })
   const processing: { source?: () => Promise<number> } = {}
+  const store: { source?: () => Promise<unknown> } = {}
   return {
     /** set once the store exists: where the queue gauges read their values */
     queue,
     /** set once the store exists: how many sessions are processing */
     processing,
+    /** set once the store exists: what the readiness gauge pings at each scrape */
+    store,
     registry,
     httpRequests: new Counter({
       name: 'http_requests_total',
@@ -75,6 +96,16 @@ export function createMetrics (now: () => number = Date.now) {
       async collect () {
         const count = await processing.source?.().catch(() => null)
         if (typeof count === 'number') this.set(count)
+      }
+    }),
+    // /readyz's store check as a number an alert can watch, bounded: asked afresh at every scrape (never a value
+    // left from an earlier one), so an instance that cannot reach Redis reads 0 while the others may read 1
+    storeReady: new Gauge({
+      name: 'onboarding_store_ready',
+      help: `1 when the store (Redis) answered a PING within ${STORE_PING_TIMEOUT_MS} ms at this scrape, 0 when it did not; always 1 with the in-process store`,
+      registers: [registry],
+      async collect () {
+        this.set(await answersWithin(store.source, STORE_PING_TIMEOUT_MS) ? 1 : 0)
       }
     }),
     // what follows a completed onboarding: provisioned, token_expiring, token_expired, revoked
