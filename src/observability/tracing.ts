@@ -33,7 +33,7 @@ export interface Tracing {
   span<T> (name: string, options: SpanOptions, work: (span: SpanScope) => Promise<T>): Promise<T>
   /** the active span as a W3C traceparent, to link to later (a delivery keeps the one that decided its event) */
   traceparent (): string | undefined
-  /** `trace_id` and `span_id` of the active span, for a log line; empty without one */
+  /** `trace_id` and `span_id` of the active span, for a log line; empty without one (a new object: pino's mixin adds to it) */
   logFields (): Record<string, string>
   /** registered first in the app: the server span of every request (@fastify/otel) */
   readonly fastifyPlugin: FastifyPluginCallback | undefined
@@ -41,7 +41,6 @@ export interface Tracing {
   readonly queueTelemetry: Telemetry | undefined
 }
 
-const NO_FIELDS: Record<string, string> = Object.freeze({}) as Record<string, string>
 const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>
 const noScope: SpanScope = { set () {}, fail () {}, headers: () => NO_HEADERS }
 
@@ -49,7 +48,7 @@ const off: Tracing = {
   on: false,
   span: (_name, _options, work) => work(noScope),
   traceparent: () => undefined,
-  logFields: () => NO_FIELDS,
+  logFields: () => ({}),
   fastifyPlugin: undefined,
   queueTelemetry: undefined
 }

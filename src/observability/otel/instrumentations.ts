@@ -30,7 +30,8 @@ export const httpClientInstrumentation = (): UndiciInstrumentation => new Undici
  * an incoming W3C traceparent when there is one. @fastify/otel opens it in its own first onRequest hook and
  * records the raw URL as `url.path`; the callback's query holds the code and the state, so the path replaces it
  * at once. Its lifecycle hooks get no spans (a dozen per request, saying nothing the route does not); the handler
- * keeps its span, through which the handler's work stays in the request's context after a body was read.
+ * keeps its span (`handler`, the server span's child), through which the handler's work stays in the request's
+ * context after a body was read: Meta calls and the webhook attempts a request starts are its children.
  */
 export const serverInstrumentation = (): FastifyOtelInstrumentation => new FastifyOtelInstrumentation({
   instrumentHooks: false,
@@ -38,5 +39,9 @@ export const serverInstrumentation = (): FastifyOtelInstrumentation => new Fasti
     const route = request.routeOptions.url
     span.updateName(route === undefined ? request.method : `${request.method} ${route}`)
     span.setAttribute('url.path', withoutQuery(request.url))
+  },
+  // its default name is the plugin's that declared the route ("handler - browserRoutes"); http.route says more
+  lifecycleHook: (span, info) => {
+    if (info.hookName === 'handler') span.updateName('handler')
   }
 })

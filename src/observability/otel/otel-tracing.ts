@@ -8,7 +8,6 @@ import type { SpanOptions, SpanScope, TraceAttributes, Tracing } from '../tracin
 import { OWN_CALL } from './own-calls.js'
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/
-const NO_FIELDS: Record<string, string> = Object.freeze({}) as Record<string, string>
 
 /** a stored traceparent as a link; undefined for anything that is not one (a record written by hand, say) */
 export function linkTo (traceparent: string | undefined): Link | undefined {
@@ -83,9 +82,10 @@ export function otelTracing (parts: OtelTracingParts): Tracing {
       return `00-${spanContext.traceId}-${spanContext.spanId}-${sampled ? '01' : '00'}`
     },
 
+    // a new object each time: pino's mixin merges the line's own fields into the object it is given
     logFields (): Record<string, string> {
       const spanContext = trace.getSpanContext(context.active())
-      return spanContext && isSpanContextValid(spanContext) ? { trace_id: spanContext.traceId, span_id: spanContext.spanId } : NO_FIELDS
+      return spanContext && isSpanContextValid(spanContext) ? { trace_id: spanContext.traceId, span_id: spanContext.spanId } : {}
     }
   }
 }
