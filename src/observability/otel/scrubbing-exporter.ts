@@ -16,7 +16,7 @@ const STATEMENT_KEY = /(^|\.)(statement|query\.text)$/i
 /** a URL's query: from the `?` after scheme://authority/path to the fragment or the end of the word */
 const URL_QUERY = /(\b[a-z][a-z\d+.-]*:\/\/[^\s?#"'<>]*)\?[^\s#"'<>]*/gi
 /** `name=value` where the name is one the service's secrets travel under (Graph parameters, form fields) */
-const SECRET_PAIR = /\b(access_token|input_token|fb_exchange_token|client_secret|appsecret_proof|appsecret_time|code|state|token|secret|password|signed_request)=[^&\s"'<>]*/gi
+const SECRET_PAIR = /\b(access_token|input_token|fb_exchange_token|client_secret|appsecret_proof|appsecret_time|code|state|token|secret|password|signed_request)=[^&\s"'<>,;]*/gi
 const REDACTED = '[redacted]'
 
 /** free text (a span name, an exception message, a status message): URLs without their query, secret pairs redacted */
