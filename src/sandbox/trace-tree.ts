@@ -5,7 +5,7 @@
 import { SPAN_KIND, type ExportedSpan } from './otlp-spans.js'
 
 /** the server spans whose trace is an onboarding's */
-const ONBOARDING_ROOTS = new Set(['GET /oauth/callback', 'POST /v1/sessions/:session_id/code'])
+const ONBOARDING_ROOTS = new Set(['GET /oauth/callback', 'POST /v1/sessions/:id/code'])
 
 const ms = (span: ExportedSpan): string => `${(Number(span.endNs - span.startNs) / 1e6).toFixed(1)} ms`
 const short = (id: string): string => id.slice(0, 8)

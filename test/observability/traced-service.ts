@@ -99,3 +99,12 @@ export async function login (s: TracedService, flow: FlowName, grant: SimulatedG
   const back = await fetch(s.sim.approve(dialog, grant), { redirect: 'manual', headers: { cookie, ...headers } })
   return { sessionId: session.id, status: back.status }
 }
+
+/** a session whose code the partner's back end submits (the JS SDK's login): `POST /v1/sessions/{id}/code`'s answer */
+export async function submitCode (s: TracedService, flow: FlowName, grant: SimulatedGrant) {
+  const headers = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' }
+  const created = await fetch(`${s.base}/v1/sessions`, { method: 'POST', headers, body: JSON.stringify({ flow }) })
+  const session = await created.json() as { id: string }
+  const answer = await fetch(`${s.base}/v1/sessions/${session.id}/code`, { method: 'POST', headers, body: JSON.stringify({ code: s.sim.issueCode(grant) }) })
+  return { sessionId: session.id, status: answer.status }
+}

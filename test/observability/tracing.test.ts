@@ -1,14 +1,14 @@
 // Traces as SPEC §9 has them, from the real service process exporting to an OTLP receiver on loopback, over both
-// protocols: three onboardings (every Meta endpoint), their webhooks (one retried through BullMQ) and their
-// provisioning. Server spans by route pattern, continuing an incoming traceparent; Meta client spans children of
+// protocols: three onboardings through the callback and one through /code (every Meta endpoint), their webhooks
+// (one retried through BullMQ) and their provisioning. Server spans by route pattern, continuing an incoming traceparent; Meta client spans children of
 // the span that made them, with meta.endpoint; webhook attempt spans linked to the span that decided the event,
 // their traceparent on the webhook; Redis and queue spans; trace_id in the log lines; and not one secret, code,
 // state, cookie, proof or query string in any byte exported.
 import t from 'tap'
 import type { SimulatedGrant } from '../../src/sandbox/meta-simulator.js'
 import { SPAN_KIND, type ExportedSpan } from '../../src/sandbox/otlp-spans.js'
-import { GRANTS, leakedSecrets } from '../helper.js'
-import { login, tracedService } from './traced-service.js'
+import { API_KEY, GRANTS, leakedSecrets } from '../helper.js'
+import { login, submitCode, tracedService } from './traced-service.js'
 
 const INCOMING = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331' }
 /** a flow 1 grant without target_ids: the Pages and ad accounts are listed (`assets`) */
@@ -44,12 +44,15 @@ for (const [protocol, db] of [['http/protobuf', 8], ['http/json', 9]] as const) 
       await login(s, 'partner_billing', GRANTS.partner_billing)
     ]
     t.same(sessions.map((x) => x.status), [303, 303, 303], 'three completed logins')
-    const ids = sessions.map((x) => x.sessionId)
+    // a body read before the handler runs: the handler's span keeps its work in the request's trace
+    const viaCode = await submitCode(s, 'business_portfolio', GRANTS.business_portfolio)
+    t.equal(viaCode.status, 200)
+    const ids = [...sessions, viaCode].map((x) => x.sessionId)
     const delivered = (type: string) => (e: typeof s.receiver.events) => ids.every((id) => e.some((x) => x.type === type && x.body.data.session_id === id))
-    await s.receiver.waitFor((e) => delivered('onboarding.completed')(e) && delivered('onboarding.provisioned')(e) && e.length >= 7, 10_000)
+    await s.receiver.waitFor((e) => delivered('onboarding.completed')(e) && delivered('onboarding.provisioned')(e) && e.length >= 9, 10_000)
     // everything still buffered is exported at shutdown
     t.equal(await s.service.stop('SIGTERM'), 0, 'graceful exit')
-    const spans = await s.otlp!.waitFor((all) => all.filter((x) => x.name === 'POST webhook').length >= 7)
+    const spans = await s.otlp!.waitFor((all) => all.filter((x) => x.name === 'POST webhook').length >= 9)
     const byId = new Map(spans.map((x) => [x.spanId, x]))
     const parent = (span: ExportedSpan) => byId.get(span.parentSpanId)
     const ancestors = (span: ExportedSpan): ExportedSpan[] => {
@@ -75,7 +78,7 @@ for (const [protocol, db] of [['http/protobuf', 8], ['http/json', 9]] as const) 
     })
 
     t.test('a server span per request, named by its route pattern, continuing an incoming traceparent', async (t) => {
-      for (const { handler, server } of callbacks) {
+      for (const { handler, server } of callbacks.slice(0, 3)) {
         t.equal(server.name, 'GET /oauth/callback')
         t.equal(server.kind, SPAN_KIND.server)
         t.equal(server.attributes['http.route'], '/oauth/callback')
@@ -83,6 +86,11 @@ for (const [protocol, db] of [['http/protobuf', 8], ['http/json', 9]] as const) 
         t.equal(server.attributes['url.path'], '/oauth/callback', 'the path, without the query that holds the code and the state')
         t.equal(handler.name, 'handler')
       }
+      const code = callbacks[3]!
+      t.equal(code.server.name, 'POST /v1/sessions/:id/code')
+      t.equal(code.server.attributes['http.route'], '/v1/sessions/:id/code')
+      t.equal(code.server.attributes['http.response.status_code'], 200)
+      t.equal(code.handler.name, 'handler')
       t.equal(callbacks[0]!.server.traceId, INCOMING.traceId, 'the incoming trace is continued')
       t.equal(callbacks[0]!.server.parentSpanId, INCOMING.spanId)
       t.not(callbacks[1]!.server.traceId, INCOMING.traceId, 'without one, a trace of its own')
@@ -117,7 +125,7 @@ for (const [protocol, db] of [['http/protobuf', 8], ['http/json', 9]] as const) 
     })
 
     t.test('a span per webhook attempt: webhook.id, its status code, a link to the decision, its traceparent sent', async (t) => {
-      t.equal(s.receiver.events.length, 7, 'six events, one of them twice')
+      t.equal(s.receiver.events.length, 9, 'eight events, one of them twice')
       for (const event of s.receiver.events) {
         const attempt = spans.find((x) => x.name === 'POST webhook' && x.attributes['webhook.id'] === event.id && x.attributes['webhook.attempt'] === event.attempt)!
         t.ok(attempt, `${event.type} attempt ${event.attempt} has its span`)
@@ -178,3 +186,50 @@ for (const [protocol, db] of [['http/protobuf', 8], ['http/json', 9]] as const) 
     })
   })
 }
+
+t.test('events decided by background jobs link to the job: a resumed session, a notice; a redelivery adds its request', async (t) => {
+  const s = await tracedService(t, { db: 9, otel: {}, env: { ONBOARDING_RETRY_SCHEDULE: '300ms' } })
+  const events = s.receiver.events
+  const auth = { authorization: `Bearer ${API_KEY}` }
+
+  // a delivery dead at once (410), then redelivered by an operator
+  s.receiver.plan.push(410)
+  const dead = await login(s, 'business_portfolio', GRANTS.business_portfolio)
+  await s.receiver.waitFor((e) => e.some((x) => x.body.data.session_id === dead.sessionId))
+  const eventId = events.find((x) => x.body.data.session_id === dead.sessionId)!.id
+  const deadLetters = async () => (await (await fetch(`${s.base}/v1/deliveries?status=dead`, { headers: auth })).json() as { data: unknown[] }).data.length
+  for (let i = 0; i < 50 && await deadLetters() === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+  const redelivered = await fetch(`${s.base}/v1/deliveries/${eventId}/redeliver`, { method: 'POST', headers: auth })
+  t.equal(redelivered.status, 202)
+  // Meta failing after the exchange past the in-request retries: the session is processing, then resumed by a job
+  s.sim.failNext('me', { status: 500 }, 3)
+  const resumed = await login(s, 'business_portfolio', GRANTS.business_portfolio)
+  // a flow 2 token that expires within TOKEN_EXPIRY_NOTICE: its expiring notice is a job due at once
+  s.sim.setLongLivedLifetime(3600)
+  const noticed = await login(s, 'asset_based', GRANTS.asset_based)
+  await s.receiver.waitFor((e) => e.filter((x) => x.id === eventId).length === 2 &&
+    e.some((x) => x.body.data.session_id === resumed.sessionId) && e.some((x) => x.type === 'onboarding.token_expiring'), 10_000)
+  t.equal(await s.service.stop('SIGTERM'), 0)
+  const spans = await s.otlp!.waitFor((all) => all.filter((x) => x.name === 'POST webhook').length >= 5)
+  const byId = new Map(spans.map((x) => [x.spanId, x]))
+  const attempt = (id: string, n: number) => spans.find((x) => x.name === 'POST webhook' && x.attributes['webhook.id'] === id && x.attributes['webhook.attempt'] === n)!
+  const linked = (span: ExportedSpan) => span.links.map((l) => byId.get(l.spanId)!)
+
+  const [decision, redelivery] = linked(attempt(eventId, 2))
+  t.equal(decision!.name, 'handler', 'the redelivered attempt links to the callback that decided the event')
+  t.equal(byId.get(decision!.parentSpanId)!.name, 'GET /oauth/callback')
+  t.equal(redelivery!.name, 'handler', 'and to the request that redelivered it')
+  t.equal(byId.get(redelivery!.parentSpanId)!.name, 'POST /v1/deliveries/:id/redeliver')
+  t.same(linked(attempt(eventId, 1)), [decision], 'the first attempt links to the decision only')
+  t.equal(attempt(eventId, 1).attributes['http.response.status_code'], 410)
+
+  const job = linked(attempt(events.find((x) => x.body.data.session_id === resumed.sessionId)!.id, 1))[0]!
+  t.equal(job.name, 'onboarding attempt', 'the resumed session\'s outcome links to the attempt that decided it')
+  t.equal(job.attributes['onboarding.session_id'], resumed.sessionId)
+  t.match(byId.get(job.parentSpanId)!.name, /^process onboarding/, 'which ran as a BullMQ job')
+
+  const notice = linked(attempt(events.find((x) => x.type === 'onboarding.token_expiring')!.id, 1))[0]!
+  t.equal(notice.name, 'expiry notice', 'a notice links to its job')
+  t.same([notice.attributes['onboarding.session_id'], notice.attributes['onboarding.notice']], [noticed.sessionId, 'expiring'])
+  t.match(byId.get(notice.parentSpanId)!.name, /^process lifecycle/)
+})
