@@ -4,7 +4,7 @@
 // failures are recorded without a stack, log fields follow the active span, BullMQ's polling roots are dropped,
 // the export carries the configured headers and resource, and shutdown exports what is left.
 import t from 'tap'
-import { trace } from '@opentelemetry/api'
+import { diag, trace } from '@opentelemetry/api'
 import { request } from 'undici'
 import { insideOwnCall } from '../../src/observability/otel/own-calls.js'
 import { linkTo } from '../../src/observability/otel/otel-tracing.js'
@@ -95,6 +95,24 @@ t.test('the facade over the SDK, exported as a collector receives it', async (t)
   t.ok(exports.length > 0 && exports.every((e) => e.headers['x-collector-key'] === 'collector-key-1'), 'the configured headers on every export')
   const resource = JSON.parse(exports[0]!.body.toString('utf8')).resourceSpans[0].resource.attributes as Array<{ key: string }>
   t.ok(resource.some((a) => a.key === 'deployment.environment') && resource.some((a) => a.key === 'service.version') && resource.some((a) => a.key === 'telemetry.sdk.name'))
+})
+
+t.test('OpenTelemetry\'s own warnings and errors become JSON log lines, scrubbed; its chatter does not', async (t) => {
+  const lines: string[] = []
+  const write = process.stdout.write
+  process.stdout.write = ((chunk: string) => { lines.push(chunk); return true }) as typeof process.stdout.write
+  try {
+    diag.error('export failed for https://collector.example/v1/traces?api_key=k1')
+    diag.warn('Dropped 3 spans because maxQueueSize reached')
+    diag.info('starting')
+    diag.debug('details')
+  } finally {
+    process.stdout.write = write
+  }
+  t.same(lines.map((l) => { const { level, msg } = JSON.parse(l); return [level, msg] }), [
+    [50, 'opentelemetry: export failed for https://collector.example/v1/traces'],
+    [40, 'opentelemetry: Dropped 3 spans because maxQueueSize reached']
+  ])
 })
 
 t.test('a stored traceparent as a link', async (t) => {

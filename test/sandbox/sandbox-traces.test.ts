@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import t from 'tap'
-import { SPAN_KIND, type ExportedSpan } from '../../src/sandbox/otlp-spans.js'
+import { attributesOf, SPAN_KIND, spansOfExport, type ExportedSpan } from '../../src/sandbox/otlp-spans.js'
 import { formatTree, TraceTrees } from '../../src/sandbox/trace-tree.js'
 
 let next = 0
@@ -25,6 +25,25 @@ function span (name: string, parent: ExportedSpan | null, startMs: number, endMs
     ...extra
   }
 }
+
+t.test('an OTLP/JSON export, flattened', async (t) => {
+  t.same(attributesOf([
+    { key: 's', value: { stringValue: 'x' } },
+    { key: 'b', value: { boolValue: false } },
+    { key: 'i', value: { intValue: '42' } },
+    { key: 'd', value: { doubleValue: 0.5 } },
+    { key: 'a', value: { arrayValue: { values: [{ stringValue: 'y' }, { intValue: 1 }] } } },
+    { key: 'n', value: {} }
+  ]), { s: 'x', b: false, i: 42, d: 0.5, a: ['y', 1], n: null })
+  const [one] = spansOfExport({
+    resourceSpans: [{
+      resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] },
+      scopeSpans: [{ scope: { name: 'scope' }, spans: [{ traceId: 't', spanId: 's', name: 'n', kind: 2, startTimeUnixNano: '1000', endTimeUnixNano: 3000, status: { code: 2, message: 'm' }, links: [{ traceId: 'lt', spanId: 'ls' }], events: [{ name: 'e' }] }] }]
+    }]
+  })
+  t.same(one, { traceId: 't', spanId: 's', parentSpanId: '', name: 'n', kind: 2, startNs: 1000n, endNs: 3000n, attributes: {}, links: [{ traceId: 'lt', spanId: 'ls' }], events: [{ name: 'e', attributes: {} }], status: { code: 2, message: 'm' }, service: 'svc', scope: 'scope' })
+  t.same(spansOfExport(null), [])
+})
 
 t.test('the tree: each span under its parent in the order they started, with duration and what matters', async (t) => {
   const server = span('GET /oauth/callback', null, 0, 40, { kind: SPAN_KIND.server, attributes: { 'http.response.status_code': 303 } })
