@@ -21,23 +21,40 @@ const REDACTED = '[redacted]'
 
 /** free text (a span name, an exception message, a status message): URLs without their query, secret pairs redacted */
 export function scrubText (text: string): string {
+  // neither a query nor a pair without a `?` or an `=`: most values, left as they are without a regex
+  if (!text.includes('?') && !text.includes('=')) return text
   return text.replace(URL_QUERY, '$1').replace(SECRET_PAIR, `$1=${REDACTED}`)
 }
 
-function scrubValue (key: string, value: string): string {
-  if (STATEMENT_KEY.test(key)) return value.trim().split(/\s+/, 1)[0] ?? ''
-  if (URL_KEY.test(key)) return scrubText(value.split('?', 1)[0]!)
+type KeyKind = 'drop' | 'statement' | 'url' | 'text'
+
+/** what each attribute name is; the same few dozen names come again in every span */
+const keyKinds = new Map<string, KeyKind>()
+function kindOf (key: string): KeyKind {
+  let kind = keyKinds.get(key)
+  if (kind === undefined) {
+    kind = SECRET_KEY.test(key) || key === 'exception.stacktrace' ? 'drop' : STATEMENT_KEY.test(key) ? 'statement' : URL_KEY.test(key) ? 'url' : 'text'
+    // bounded: a name made of values (which no instrumentation does) would not grow it forever
+    if (keyKinds.size < 1000) keyKinds.set(key, kind)
+  }
+  return kind
+}
+
+function scrubValue (kind: KeyKind, value: string): string {
+  if (kind === 'statement') return value.trim().split(/\s+/, 1)[0] ?? ''
+  if (kind === 'url') return scrubText(value.split('?', 1)[0]!)
   return scrubText(value)
 }
 
 export function scrubAttributes (attributes: Attributes): Attributes {
   const scrubbed: Attributes = {}
-  for (const [key, value] of Object.entries(attributes)) {
-    if (value === undefined || SECRET_KEY.test(key)) continue
-    if (key === 'exception.stacktrace') continue
+  for (const key in attributes) {
+    const value = attributes[key]
+    const kind = kindOf(key)
+    if (value === undefined || kind === 'drop') continue
     let kept: AttributeValue = value
-    if (typeof value === 'string') kept = scrubValue(key, value)
-    else if (Array.isArray(value)) kept = value.map((item) => typeof item === 'string' ? scrubValue(key, item) : item) as AttributeValue
+    if (typeof value === 'string') kept = scrubValue(kind, value)
+    else if (Array.isArray(value)) kept = value.map((item) => typeof item === 'string' ? scrubValue(kind, item) : item) as AttributeValue
     scrubbed[key] = kept
   }
   return scrubbed
