@@ -90,6 +90,38 @@ async function startReceiver () {
   return { url: await firstLine(child), child }
 }
 
+/**
+ * A cheap OTLP/HTTP collector for product-traced, on core 1: answers every export 200 at once, and counts the
+ * exports, their bytes and their spans (decoded with the official proto definitions the tests vendor, so a span
+ * dropped by the service's exporter would show); GET answers the counts.
+ */
+async function startTraceSink () {
+  const child = pinned(1, ['--input-type=module', '-e', `
+    import { createServer } from 'node:http'
+    import protobuf from 'protobufjs'
+    const root = new protobuf.Root()
+    root.resolvePath = (_origin, target) => 'test/observability/otlp-proto/' + target
+    await root.load('opentelemetry/proto/collector/trace/v1/trace_service.proto')
+    const Request = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest')
+    const counts = { exports: 0, bytes: 0, spans: 0 }
+    const server = createServer((req, res) => {
+      if (req.method === 'GET') return res.end(JSON.stringify(counts))
+      const chunks = []
+      req.on('data', (c) => chunks.push(c))
+      req.on('end', () => {
+        const body = Buffer.concat(chunks)
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }); res.end()
+        counts.exports++
+        counts.bytes += body.length
+        for (const rs of Request.decode(body).resourceSpans) for (const ss of rs.scopeSpans) counts.spans += ss.spans.length
+      })
+    })
+    server.keepAliveTimeout = 60000
+    server.listen(0, '127.0.0.1', () => process.stdout.write('http://127.0.0.1:' + server.address().port + '\\n'))
+  `])
+  return { url: await firstLine(child), child }
+}
+
 /** the process's peak resident set so far (the kernel keeps it: VmHWM) */
 const peakRssMb = (pid) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024
 
@@ -107,12 +139,19 @@ const TARGETS = {
   'product-pages': { PAGE_SUBSCRIBED_FIELDS: 'messages,messaging_optins,messaging_postbacks' },
   // nothing provisioned: what provisioning costs, by difference
   'product-unprovisioned': { READINESS_CHECKS: 'false' },
+  // every trace recorded and exported (http/protobuf, the default) to the sink; OTEL_EXPORTER_OTLP_ENDPOINT is
+  // set once the sink listens
+  'product-traced': { OTEL_TRACES_SAMPLER: 'always_on', OTEL_BSP_SCHEDULE_DELAY: '500' },
+  // BENCH_BASELINE_DIR: the product built from another commit (its dist/server.js), e.g. before a change
+  'product-baseline': {},
   reference: {}
 }
 const isProduct = (name) => name !== 'reference'
+const BASELINE_DIR = process.env.BENCH_BASELINE_DIR
 
 async function startTarget (name, env) {
-  const script = isProduct(name) ? 'dist/server.js' : 'bench/reference-server.mjs'
+  if (name === 'product-baseline' && !BASELINE_DIR) throw new Error('product-baseline needs BENCH_BASELINE_DIR, a directory with the other build\'s dist/')
+  const script = name === 'product-baseline' ? `${BASELINE_DIR}/dist/server.js` : isProduct(name) ? 'dist/server.js' : 'bench/reference-server.mjs'
   // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the server under test
   return await startPinned(script, env, (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean))
 }
@@ -137,6 +176,7 @@ async function login (base, metaUrl, agent, apiKey, flow) {
 
 async function run (name, flow, env, concurrency, meta, receiver) {
   const child = await startTarget(name, env)
+  const traced = async () => (traceSink ? JSON.parse(await (await request(traceSink.url)).body.text()) : null)
   const agent = new Agent({ connections: concurrency * 2, keepAliveTimeout: 30_000 })
   const counts = async () => JSON.parse(await (await request(receiver.url)).body.text())
   const completed = (c) => c['onboarding.completed'] ?? 0
@@ -149,8 +189,11 @@ async function run (name, flow, env, concurrency, meta, receiver) {
   for (let i = 0; i < 100 && completed(await counts()) < completed(before) + 20; i++) await new Promise((resolve) => setTimeout(resolve, 20))
   await new Promise((resolve) => setTimeout(resolve, 200))
   const provisioning = provisioned(await counts()) > provisioned(before)
+  // the warm-up's spans are exported within the batch delay: before the count starts
+  if (name === 'product-traced') await new Promise((resolve) => setTimeout(resolve, 700))
   const cpu0 = cpuMs(child.pid)
   const calls0 = syscalls(child.pid)
+  const traces0 = name === 'product-traced' ? await traced() : null
   const durations = []
   let errors = 0
   const deadline = performance.now() + SECONDS * 1000
@@ -168,14 +211,20 @@ async function run (name, flow, env, concurrency, meta, receiver) {
   const after = await counts()
   const delivered = completed(after) - completed(before) - 20
   const provisionedInRun = provisioned(after) - provisioned(before) - 20
+  // the traced product exports what ended within its batch delay (500 ms): its CPU counts until that is done too
+  if (name === 'product-traced') await new Promise((resolve) => setTimeout(resolve, 700))
   const cpu = cpuMs(child.pid) - cpu0
   const calls = syscalls(child.pid)
   const rss = peakRssMb(child.pid)
+  const tracesAfter = name === 'product-traced' ? await traced() : null
   child.kill('SIGTERM')
   await once(child, 'exit')
   await agent.close()
   durations.sort((a, b) => a - b)
   return { name, flow, concurrency, logins: durations.length, perSecond: durations.length / elapsed, p50: percentile(durations, 0.5), p99: percentile(durations, 0.99), cpuPerLogin: cpu / durations.length, readsPerLogin: (calls.reads - calls0.reads) / durations.length, writesPerLogin: (calls.writes - calls0.writes) / durations.length, peakRssMb: rss, errors, delivered, provisioned: provisioning ? provisionedInRun : null }
+  // spans and bytes exported per login, over the same span of time as the CPU
+  const traces = tracesAfter ? { spans: (tracesAfter.spans - traces0.spans) / durations.length, kb: (tracesAfter.bytes - traces0.bytes) / 1024 / durations.length, exports: tracesAfter.exports - traces0.exports } : null
+  return { name, flow, concurrency, logins: durations.length, perSecond: durations.length / elapsed, p50: percentile(durations, 0.5), p99: percentile(durations, 0.99), cpuPerLogin: cpu / durations.length, peakRssMb: rss, errors, delivered, provisioned: provisioning ? provisionedInRun : null, traces }
 }
 
 const appId = '100000000000001'
@@ -184,6 +233,8 @@ const redis = new Redis(REDIS_URL)
 await redis.flushdb()
 const meta = await startMeta(appId, appSecret)
 const receiver = await startReceiver()
+const traceSink = (process.env.BENCH_TARGETS ?? '').split(',').includes('product-traced') ? await startTraceSink() : null
+if (traceSink) TARGETS['product-traced'].OTEL_EXPORTER_OTLP_ENDPOINT = traceSink.url
 const apiKey = randomBytes(24).toString('hex')
 const tokenKey = randomBytes(32).toString('base64')
 if (PENDING > 0) {
@@ -219,7 +270,8 @@ try {
         for (const flow of isProduct(name) ? FLOWS : ['business_portfolio']) {
           const r = await run(name, flow, { ...envFor(isProduct(name) ? 3300 : 3400), ...TARGETS[name], ...extra }, concurrency, meta, receiver)
           results.push(r)
-          const provisionedNote = r.provisioned !== null ? `, ${r.provisioned}/${r.logins} provisioned` : ''
+          const provisionedNote = (r.provisioned !== null ? `, ${r.provisioned}/${r.logins} provisioned` : '') +
+            (r.traces ? `, ${r.traces.spans.toFixed(1)} spans and ${r.traces.kb.toFixed(1)} KB exported per login in ${r.traces.exports} exports` : '')
           const label = FLOWS.length > 1 || flow !== 'business_portfolio' ? `${name} ${flow}` : name
           console.log(`round ${round + 1} ${label.padEnd(13)} c=${String(concurrency).padStart(2)}: ${r.perSecond.toFixed(0).padStart(5)} logins/s, callback p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms, ${r.cpuPerLogin.toFixed(2)} CPU-ms/login, ${r.readsPerLogin.toFixed(1)} reads + ${r.writesPerLogin.toFixed(1)} writes/login, peak RSS ${r.peakRssMb.toFixed(0)} MB, ${r.errors} errors, ${r.delivered}/${r.logins} webhooks${provisionedNote}`)
         }
@@ -229,6 +281,7 @@ try {
 } finally {
   meta.child.kill()
   receiver.child.kill()
+  traceSink?.child.kill()
   await redis.flushdb()
   await redis.quit()
 }
@@ -261,7 +314,8 @@ if (FLOWS.length > 1 || FLOWS[0] !== 'business_portfolio') {
 }
 
 // provisioning must not move the callback: the product beside itself subscribing every Page, and provisioning nothing
-for (const other of ['product-pages', 'product-unprovisioned']) {
+// and tracing must cost nothing when off: the product beside a build without it (product-baseline), and its cost on
+for (const other of ['product-pages', 'product-unprovisioned', 'product-traced', 'product-baseline']) {
   if (!results.some((r) => r.name === other)) continue
   console.log(`\nmedian over rounds   product (default)   ${other.padEnd(22)}   ratio`)
   for (const concurrency of LEVELS) {

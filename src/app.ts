@@ -23,6 +23,7 @@ import { metaWebhookRoutes } from './http/routes/meta-webhook-routes.js'
 import { operatorRoutes } from './http/routes/operator-routes.js'
 import { sessionRoutes } from './http/routes/session-routes.js'
 import { ProblemError } from './lib/problems.js'
+import { tracing } from './observability/tracing.js'
 import delivery from './plugins/delivery-plugin.js'
 import metrics from './plugins/metrics-plugin.js'
 import lifecycle from './plugins/lifecycle-plugin.js'
@@ -101,6 +102,10 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
       return sendProblem(problem, request, reply, isBrowserPath(request.url))
     }
   })
+  // before any hook, route or handler: it opens each request's server span in the first onRequest hook, and wraps
+  // the handlers added after it (README, "Tracing")
+  const { fastifyPlugin } = tracing()
+  if (fastifyPlugin) await app.register(fastifyPlugin)
   // the API takes JSON only: a text/plain body is a 415, not a string that fails validation
   app.removeContentTypeParser('text/plain')
   app.setValidatorCompiler(validatorCompiler)

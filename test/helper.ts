@@ -1,7 +1,7 @@
 // Test harness: the real app on a real Redis (a key prefix of its own per test), the simulated Meta on
 // loopback, and a webhook receiver that verifies every delivery with the reference standardwebhooks library.
 import { once } from 'node:events'
-import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
@@ -56,7 +56,7 @@ export function testEnv (sim: { url: string }, webhookUrl: string, overrides: Re
   }
 }
 
-export interface ReceivedEvent { id: string; type: string; body: Record<string, any>; attempt: number }
+export interface ReceivedEvent { id: string; type: string; body: Record<string, any>; attempt: number; headers: IncomingHttpHeaders }
 
 /** A partner's webhook endpoint: verifies each request, records it, and answers what the test says. */
 export class Receiver {
@@ -79,7 +79,7 @@ export class Receiver {
     try {
       const body = this.#verifier.verify(raw, req.headers as Record<string, string>) as Record<string, any>
       const id = req.headers['webhook-id'] as string
-      this.events.push({ id, type: body.type, body, attempt: this.events.filter((e) => e.id === id).length + 1 })
+      this.events.push({ id, type: body.type, body, attempt: this.events.filter((e) => e.id === id).length + 1, headers: req.headers })
     } catch (err) {
       this.rejected.push((err as Error).message)
     }
@@ -205,7 +205,8 @@ export async function testRedis (t: Test): Promise<Redis> {
 /**
  * A Redis database of the tests' own, emptied before and after, for a service run as its own process (which
  * cannot take a key prefix). tap runs files side by side, so each file has its numbers: server-process 11,
- * webhooks/durability 12 and 13, onboarding/processing 14, provisioning/provisioning-sigkill 10.
+ * webhooks/durability 12 and 13, onboarding/processing 14, provisioning/provisioning-sigkill 10,
+ * observability/tracing 8 and 9, observability/no-tracing 7.
  */
 export async function ownDatabase (t: Test, db: number): Promise<{ redis: Redis; redisUrl: string }> {
   const redisUrl = `${REDIS_URL.replace(/\/\d*$/, '')}/${db}`

@@ -11,10 +11,11 @@ export interface ServiceProcess {
   stop: (signal: NodeJS.Signals) => Promise<number | null>
 }
 
-export async function spawnService (env: NodeJS.ProcessEnv, port?: number): Promise<ServiceProcess> {
+/** `nodeArgs`: more options of node, after the test runner's own (e.g. an --import that must come after its loader) */
+export async function spawnService (env: NodeJS.ProcessEnv, port?: number, nodeArgs: string[] = []): Promise<ServiceProcess> {
   const listenPort = port ?? await freePort()
   const base = `http://127.0.0.1:${listenPort}`
-  const child = spawn(process.execPath, [...process.execArgv, 'src/server.ts'], {
+  const child = spawn(process.execPath, [...process.execArgv, ...nodeArgs, 'src/server.ts'], {
     env: { ...process.env, ...env, PORT: String(listenPort), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe']
   })

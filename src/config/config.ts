@@ -2,8 +2,10 @@
 // every offending variable is named at once (never with its value). Everything else receives the typed Config.
 import { z } from 'zod'
 import { FLOW_LIST, type FlowConfigIdVariable, type FlowName } from '../flows/flows.js'
+import type { TracingSettings } from '../observability/tracing-settings.js'
 import { booleanFromEnv, csv, DIGITS, httpUrl, intFromEnv, noticeDuration, optionalString, origin, originUrl, retrySchedule } from './env-values.js'
 import { redisProblems, redisTopology, redisVariables, type RedisTopology } from './redis-topology.js'
+import { TRACING_ENV, tracingSettings } from './tracing-config.js'
 
 const configId = optionalString.pipe(z.string().regex(DIGITS, 'must be digits').optional())
 /** one variable per flow, named by its record: unset = the flow is disabled */
@@ -120,7 +122,8 @@ const envSchema = z.object({
     }
     return [...new Set(codes)]
   }),
-  TOKEN_EXPIRY_NOTICE: noticeDuration('7d')
+  TOKEN_EXPIRY_NOTICE: noticeDuration('7d'),
+  ...TRACING_ENV
 })
 
 /** every variable the service reads: README and .env.example are checked against this list */
@@ -170,6 +173,8 @@ export interface Config {
   }
   /** how long before a flow 2 token expires the partner is told; 0 = never */
   tokenExpiryNoticeMs: number
+  /** OpenTelemetry traces (tracing-config.ts); null = no endpoint, nothing traced */
+  tracing: TracingSettings | null
 }
 
 /** whether there is anything to provision: otherwise no `onboarding.provisioned` event and `provisioning` stays null */
@@ -256,7 +261,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
       readinessChecks: e.READINESS_CHECKS,
       supportedCountries: e.SUPPORTED_BUSINESS_COUNTRIES
     },
-    tokenExpiryNoticeMs: e.TOKEN_EXPIRY_NOTICE
+    tokenExpiryNoticeMs: e.TOKEN_EXPIRY_NOTICE,
+    tracing: tracingSettings(e)
   }
 }
 

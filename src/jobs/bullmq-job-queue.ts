@@ -6,6 +6,7 @@
 import { DelayedError, Queue, Worker, type Job } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
 import { settleWithin } from '../lib/settle-within.js'
+import { tracing } from '../observability/tracing.js'
 import { patientDuplicate, type RedisConnection } from '../store/redis/redis-client.js'
 import type { JobQueue, NextStep } from './job-queue.js'
 
@@ -36,6 +37,8 @@ export class BullJobQueue implements JobQueue {
     this.#queue = new Queue<JobData>(o.name, {
       connection: o.redis,
       prefix: o.prefix,
+      // with tracing on, a job's spans (add, process) join the trace that queued it; undefined = none
+      telemetry: tracing().queueTelemetry,
       skipWaitingForReady: true,
       defaultJobOptions: {
         removeOnComplete: true,
@@ -58,6 +61,7 @@ export class BullJobQueue implements JobQueue {
     }, {
       connection,
       prefix: o.prefix,
+      telemetry: tracing().queueTelemetry,
       concurrency: o.concurrency,
       // an attempt outlives its lock only if the instance died: then it is made again within
       // lockDuration + stalledInterval (for deliveries WEBHOOK_TIMEOUT_MS + 10 s; the contract allows + 30 s)

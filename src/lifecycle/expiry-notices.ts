@@ -9,9 +9,10 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../config/config.js'
 import type { JobQueue, NextStep } from '../jobs/job-queue.js'
 import type { Metrics } from '../observability/metrics.js'
+import { tracing } from '../observability/tracing.js'
 import type { Outbox } from '../outbox/outbox.js'
 import type { OutcomeFollowUps } from '../store/outbox-store.js'
-import { noticeMember, noticeOwner, parseNoticeMember, type SessionRecord } from '../store/records.js'
+import { noticeMember, noticeOwner, parseNoticeMember, type NoticeKind, type SessionRecord } from '../store/records.js'
 import type { SessionStore } from '../store/session-store.js'
 import { noticeEvent } from '../webhooks/lifecycle-events.js'
 
@@ -66,11 +67,16 @@ export class ExpiryNotices {
     }
   }
 
-  /** a notice's job: its event, unless it was sent, superseded or cancelled in the meantime */
+  /** a notice's job, in a span its event links to: the event, unless it was sent, superseded or cancelled meanwhile */
   async attempt (member: string): Promise<NextStep> {
-    const { sessions, outbox, metrics, log, now } = this.deps
     const notice = parseNoticeMember(member)
     if (!notice) return { next: 'done' }
+    const attributes = { 'onboarding.session_id': notice.sessionId, 'onboarding.notice': notice.kind }
+    return await tracing().span('expiry notice', { attributes }, () => this.#attempt(member, notice))
+  }
+
+  async #attempt (member: string, notice: { kind: NoticeKind; sessionId: string }): Promise<NextStep> {
+    const { sessions, outbox, metrics, log, now } = this.deps
     const session = await sessions.getSession(notice.sessionId)
     if (!session || session.status !== 'completed' || session.revoked_at) {
       // nothing to tell about: the notice only leaves the schedule

@@ -1,8 +1,10 @@
-// One HTTP call to Meta over undici, with its own timeout, its latency recorded, and every failure turned
-// into a MetaCallError. Nothing here logs: URLs and bodies carry tokens and the app secret.
+// One HTTP call to Meta over undici, with its own timeout, its latency recorded, its client span (named by the
+// endpoint, as the metric is), and every failure turned into a MetaCallError. Nothing here logs or traces a URL
+// or a body: they carry tokens and the app secret.
 import { request, type Dispatcher } from 'undici'
 import { Deadline } from '../lib/deadline.js'
 import type { Metrics } from '../observability/metrics.js'
+import { tracing, type SpanScope } from '../observability/tracing.js'
 import type { MetaEndpoint } from './meta-endpoints.js'
 import { MetaCallError, type GraphError } from './meta-call-error.js'
 import { regainAccessMs } from './usage-headers.js'
@@ -41,6 +43,12 @@ function graphError (body: unknown): GraphError | undefined {
   }
 }
 
+/** what Meta support asks for (its error's code and fbtrace_id), and the failure's kind as `error.type` */
+function failed (span: SpanScope, err: MetaCallError): void {
+  span.set({ 'meta.error.code': err.graph?.code, 'meta.error.subcode': err.graph?.error_subcode, 'meta.fbtrace_id': err.graph?.fbtrace_id })
+  span.fail(err.reason === 'http' && err.status !== undefined ? String(err.status) : err.reason)
+}
+
 async function readBody (body: Dispatcher.ResponseData['body']): Promise<string> {
   const chunks: Buffer[] = []
   let size = 0
@@ -52,7 +60,19 @@ async function readBody (body: Dispatcher.ResponseData['body']): Promise<string>
   return Buffer.concat(chunks).toString('utf8')
 }
 
+/** a client span per call (a retry is a call of its own), a child of whatever made it */
 export async function callMeta (req: MetaRequest, options: MetaTransportOptions): Promise<unknown> {
+  const method = req.method ?? 'GET'
+  const attributes = {
+    'meta.endpoint': req.endpoint,
+    'http.request.method': method,
+    'server.address': req.url.hostname,
+    'server.port': Number(req.url.port) || (req.url.protocol === 'https:' ? 443 : 80)
+  }
+  return await tracing().span(`${method} ${req.endpoint}`, { kind: 'client', attributes }, (span) => send(req, method, options, span))
+}
+
+async function send (req: MetaRequest, method: string, options: MetaTransportOptions, span: SpanScope): Promise<unknown> {
   const started = performance.now()
   let label = 'network'
   const signal = new Deadline(req.timeoutMs)
@@ -62,13 +82,14 @@ export async function callMeta (req: MetaRequest, options: MetaTransportOptions)
     let headers: Record<string, string | string[] | undefined> = {}
     try {
       const res = await request(req.url, {
-        method: req.method ?? 'GET',
+        method,
         headers: { accept: 'application/json', ...req.headers },
         body: req.body,
         signal,
         dispatcher: options.dispatcher
       })
       status = res.statusCode
+      span.set({ 'http.response.status_code': status })
       headers = res.headers
       label = String(status)
       text = await readBody(res.body)
@@ -87,6 +108,9 @@ export async function callMeta (req: MetaRequest, options: MetaTransportOptions)
     }
     if (status < 200 || status >= 300) throw new MetaCallError(req.endpoint, 'http', status, graphError(json), regainAccessMs(headers))
     return json
+  } catch (err) {
+    if (err instanceof MetaCallError) failed(span, err)
+    throw err
   } finally {
     signal.clear()
     options.metrics?.metaDuration.observe({ endpoint: req.endpoint, status: label }, (performance.now() - started) / 1000)

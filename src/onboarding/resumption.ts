@@ -4,6 +4,7 @@
 // the steps after the exchange again (never the exchange: the code is spent).
 import type { FastifyBaseLogger } from 'fastify'
 import type { NextStep } from '../jobs/job-queue.js'
+import { tracing } from '../observability/tracing.js'
 import type { TokenVault } from '../sessions/token-vault.js'
 import { isChosen } from '../store/records.js'
 import type { SessionStore } from '../store/session-store.js'
@@ -28,7 +29,12 @@ const CLAIMED_RETRY_MS = 5000
 export class Resumption {
   constructor (private readonly deps: ResumptionDeps) {}
 
+  /** in a span of its own: the outcome it decides links its webhook to this attempt */
   async attempt (sessionId: string): Promise<NextStep> {
+    return await tracing().span('onboarding attempt', { attributes: { 'onboarding.session_id': sessionId } }, () => this.#attempt(sessionId))
+  }
+
+  async #attempt (sessionId: string): Promise<NextStep> {
     const { sessions, tokens, outcomes, log } = this.deps
     const claim = await sessions.claimSession(sessionId, this.deps.claimMs)
     if (!claim.claimed) return { next: 'retry', delayMs: CLAIMED_RETRY_MS }

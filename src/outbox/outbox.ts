@@ -5,6 +5,7 @@
 // nothing, because the outbox sweep queues any pending delivery left without a job.
 import type { TokenSealer } from '../lib/token-sealer.js'
 import type { DataDeletionRecord, DeliveryRecord, SessionRecord } from '../store/records.js'
+import { tracing } from '../observability/tracing.js'
 import type { OutboxStore, OutcomeFollowUps, SessionChange } from '../store/outbox-store.js'
 import type { WebhookEvent } from '../webhooks/events.js'
 
@@ -30,6 +31,9 @@ export class Outbox {
 
   #delivery (event: WebhookEvent, sessionId: string | null, requestId: string | undefined): DeliveryRecord {
     const nowIso = new Date(this.deps.now()).toISOString()
+    // the span that decides the event is the active one: the request's, or the job's (a resumed session,
+    // provisioning, a notice); every attempt's span links to it, however much later it is made
+    const traceparent = tracing().traceparent()
     return {
       id: event.id,
       type: event.type,
@@ -39,7 +43,8 @@ export class Outbox {
       last_error: null,
       created_at: nowIso,
       updated_at: nowIso,
-      ...(requestId ? { request_id: requestId } : {})
+      ...(requestId ? { request_id: requestId } : {}),
+      ...(traceparent ? { traceparent } : {})
     }
   }
 

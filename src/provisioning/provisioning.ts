@@ -8,6 +8,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { provisioningEnabled, type Config } from '../config/config.js'
 import type { NextStep } from '../jobs/job-queue.js'
 import type { Metrics } from '../observability/metrics.js'
+import { tracing } from '../observability/tracing.js'
 import type { Outbox } from '../outbox/outbox.js'
 import type { TokenVault } from '../sessions/token-vault.js'
 import type { OutcomeFollowUps } from '../store/outbox-store.js'
@@ -35,6 +36,10 @@ const awaitsProvisioning = (session: SessionRecord): session is ChosenSession & 
 /** another attempt holds the session, or it changed under this one: look again shortly */
 const BUSY_RETRY_MS = 1000
 
+/** each attempt in a span of its own: the provisioned event links its webhook to the attempt that decided it */
+const traced = (sessionId: string, attempt: () => Promise<NextStep>): Promise<NextStep> =>
+  tracing().span('provisioning attempt', { attributes: { 'onboarding.session_id': sessionId } }, attempt)
+
 export class Provisioning {
   constructor (private readonly deps: ProvisioningDeps) {}
 
@@ -56,11 +61,15 @@ export class Provisioning {
    */
   async attemptFirst (session: SessionRecord, accessToken: string): Promise<NextStep> {
     if (!awaitsProvisioning(session)) return { next: 'done' }
-    return await this.#attempt(session, session.provisioning, accessToken)
+    return await traced(session.id, () => this.#attempt(session, session.provisioning, accessToken))
   }
 
   /** a queued attempt (a retry, or one the recording instance left): claimed, and from the stored token */
   async attempt (sessionId: string): Promise<NextStep> {
+    return await traced(sessionId, () => this.#queued(sessionId))
+  }
+
+  async #queued (sessionId: string): Promise<NextStep> {
     const { sessions } = this.deps
     const claim = await sessions.claimSession(sessionId, this.deps.claimMs)
     if (!claim.claimed) return { next: 'retry', delayMs: BUSY_RETRY_MS }

@@ -162,6 +162,10 @@ export interface DeliveryRecord {
   schedule_offset?: number
   /** the request that decided the outcome, so its logs and the delivery's can be followed together */
   request_id?: string
+  /** with tracing on: the W3C traceparent of the span that decided the event, which each attempt's span links to */
+  traceparent?: string
+  /** with tracing on: the traceparent of the request that last redelivered it, linked to as well */
+  redelivery_traceparent?: string
 }
 
 /** a position in a status index: deliveries are ordered by creation time, then ID */

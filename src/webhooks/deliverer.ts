@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { NextStep } from '../jobs/job-queue.js'
 import type { TokenSealer } from '../lib/token-sealer.js'
 import type { Metrics } from '../observability/metrics.js'
+import { tracing } from '../observability/tracing.js'
 import type { DeliveryStore } from '../store/delivery-store.js'
 import type { DeliveryRecord } from '../store/records.js'
 import type { WebhookSender } from './webhook-sender.js'
@@ -50,10 +51,10 @@ export class Deliverer {
 
   /** one attempt of a pending delivery whose body is in hand, and its result recorded */
   async deliver (delivery: DeliveryRecord, body: string): Promise<NextStep> {
-    const { sender, retryScheduleMs, metrics, log } = this.#o
+    const { retryScheduleMs, metrics, log } = this.#o
     const eventId = delivery.id
-    const result = await sender.send(eventId, body)
     const attempts = delivery.attempts + 1
+    const result = await this.#send(delivery, body, attempts)
     metrics.webhookAttempts.inc({ outcome: result.outcome })
     // event_id is the partner's webhook-id; request_id is the callback's, as in its request log line
     log.info({ event_id: eventId, session_id: delivery.session_id, request_id: delivery.request_id, attempt: attempts, outcome: result.outcome, status: result.status }, 'webhook attempt')
@@ -73,6 +74,31 @@ export class Deliverer {
     await this.#save({ ...delivery, attempts, last_error: result.error })
     const retryAfterMs = 'retryAfterMs' in result ? result.retryAfterMs : undefined
     return { next: 'retry', delayMs: nextDelay(retryScheduleMs[inSchedule - 1]!, retryAfterMs) }
+  }
+
+  /**
+   * The attempt's client span, linked to the span that decided the event (and to a redelivery's): the webhook
+   * carries its traceparent. It is the child of whatever runs the attempt, the deciding request for a first
+   * attempt, a queue job for the others.
+   */
+  async #send (delivery: DeliveryRecord, body: string, attempt: number) {
+    const { sender } = this.#o
+    const attributes = {
+      'webhook.id': delivery.id,
+      'webhook.type': delivery.type,
+      'webhook.attempt': attempt,
+      'onboarding.session_id': delivery.session_id ?? undefined,
+      'http.request.method': 'POST',
+      'server.address': sender.server.address,
+      'server.port': sender.server.port
+    }
+    const links = [delivery.traceparent, delivery.redelivery_traceparent]
+    return await tracing().span('POST webhook', { kind: 'client', attributes, links }, async (span) => {
+      const result = await sender.send(delivery.id, body, span.headers())
+      span.set({ 'http.response.status_code': result.status, 'webhook.outcome': result.outcome })
+      if (result.outcome !== 'delivered') span.fail(result.status !== undefined ? String(result.status) : result.outcome === 'timeout' ? 'timeout' : 'network')
+      return result
+    })
   }
 
   async #save (delivery: DeliveryRecord, dropEvent = false): Promise<void> {

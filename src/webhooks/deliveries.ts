@@ -1,5 +1,6 @@
 // What the partner API shows of deliveries and lets an operator do with them (/v1/deliveries).
 import { ProblemError } from '../lib/problems.js'
+import { tracing } from '../observability/tracing.js'
 import type { DeliveryStore } from '../store/delivery-store.js'
 import type { DeliveryCursor, DeliveryRecord, DeliveryStatus } from '../store/records.js'
 import type { JobQueue } from '../jobs/job-queue.js'
@@ -39,7 +40,15 @@ export class Deliveries {
     if (!delivery) throw new ProblemError('delivery_not_found', `No delivery ${id.slice(0, 64)}`)
     if (delivery.status !== 'dead') throw new ProblemError('delivery_not_dead', `Delivery ${id} is ${delivery.status}`)
     if (sealedEvent === null) throw new ProblemError('delivery_not_found', `The event of delivery ${id} is past its retention`)
-    const revived: DeliveryRecord = { ...delivery, status: 'pending', schedule_offset: delivery.attempts, updated_at: new Date(this.now()).toISOString() }
+    // the redelivering request is what the next attempts follow from, besides the decision
+    const traceparent = tracing().traceparent()
+    const revived: DeliveryRecord = {
+      ...delivery,
+      status: 'pending',
+      schedule_offset: delivery.attempts,
+      updated_at: new Date(this.now()).toISOString(),
+      ...(traceparent ? { redelivery_traceparent: traceparent } : {})
+    }
     await this.store.putDelivery(revived, this.retentionSeconds)
     await this.queue.add(id)
     return deliveryView(revived)

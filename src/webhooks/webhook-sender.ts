@@ -27,9 +27,16 @@ export function parseRetryAfter (value: string | string[] | undefined, now: numb
 }
 
 export class WebhookSender {
-  constructor (private readonly options: WebhookSenderOptions) {}
+  /** where attempts go, as their spans say it: host and port only (a partner may put a secret in the path or query) */
+  readonly server: { address: string; port: number }
 
-  async send (eventId: string, body: string): Promise<AttemptResult> {
+  constructor (private readonly options: WebhookSenderOptions) {
+    const url = new URL(options.url)
+    this.server = { address: url.hostname, port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80) }
+  }
+
+  /** `traceHeaders`: the attempt span's traceparent, so the partner can continue its trace */
+  async send (eventId: string, body: string, traceHeaders?: Record<string, string>): Promise<AttemptResult> {
     const now = this.options.now?.() ?? Date.now()
     const signal = new Deadline(this.options.timeoutMs)
     try {
@@ -38,6 +45,7 @@ export class WebhookSender {
         headers: {
           'content-type': 'application/json',
           'user-agent': 'messenger-onboarding-webhooks/1',
+          ...traceHeaders,
           ...this.options.signer.headers(eventId, body, new Date(now))
         },
         body,

@@ -8,6 +8,7 @@ import fp from 'fastify-plugin'
 import type { DestinationStream } from 'pino'
 import { errorSummary } from '../../lib/error-summary.js'
 import type { Metrics } from '../../observability/metrics.js'
+import { tracing } from '../../observability/tracing.js'
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
@@ -18,9 +19,12 @@ export function requestId (req: RawRequestDefaultExpression): string {
 }
 
 export function loggerOptions (level: string, stream?: DestinationStream): FastifyServerOptions['logger'] {
+  const traced = tracing()
   return {
     level,
     ...(stream ? { stream } : {}),
+    // with tracing on, every line written inside a span carries its trace_id and span_id; without, no mixin at all
+    ...(traced.on ? { mixin: () => traced.logFields() } : {}),
     // every `err` of every line, whoever logs it: name, message and code only. Fastify's type wants the stack
     // that this serializer leaves out on purpose.
     serializers: { err: errorSummary as unknown as (err: Error) => { type: string; message: string; stack: string } },
