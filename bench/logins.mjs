@@ -221,10 +221,9 @@ async function run (name, flow, env, concurrency, meta, receiver) {
   await once(child, 'exit')
   await agent.close()
   durations.sort((a, b) => a - b)
-  return { name, flow, concurrency, logins: durations.length, perSecond: durations.length / elapsed, p50: percentile(durations, 0.5), p99: percentile(durations, 0.99), cpuPerLogin: cpu / durations.length, readsPerLogin: (calls.reads - calls0.reads) / durations.length, writesPerLogin: (calls.writes - calls0.writes) / durations.length, peakRssMb: rss, errors, delivered, provisioned: provisioning ? provisionedInRun : null }
   // spans and bytes exported per login, over the same span of time as the CPU
   const traces = tracesAfter ? { spans: (tracesAfter.spans - traces0.spans) / durations.length, kb: (tracesAfter.bytes - traces0.bytes) / 1024 / durations.length, exports: tracesAfter.exports - traces0.exports } : null
-  return { name, flow, concurrency, logins: durations.length, perSecond: durations.length / elapsed, p50: percentile(durations, 0.5), p99: percentile(durations, 0.99), cpuPerLogin: cpu / durations.length, peakRssMb: rss, errors, delivered, provisioned: provisioning ? provisionedInRun : null, traces }
+  return { name, flow, concurrency, logins: durations.length, perSecond: durations.length / elapsed, p50: percentile(durations, 0.5), p99: percentile(durations, 0.99), cpuPerLogin: cpu / durations.length, readsPerLogin: (calls.reads - calls0.reads) / durations.length, writesPerLogin: (calls.writes - calls0.writes) / durations.length, peakRssMb: rss, errors, delivered, provisioned: provisioning ? provisionedInRun : null, traces }
 }
 
 const appId = '100000000000001'
