@@ -16,6 +16,7 @@ import { Agent, request } from 'undici'
 import { Redis } from 'ioredis'
 import { CONFIG_IDS, cpuMs, serviceVariables, startPinned } from './bench-common.mjs'
 import { seedPending } from './pending-deliveries.mjs'
+import { startCluster } from './redis-cluster.mjs'
 
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/15'
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)
@@ -142,6 +143,8 @@ const TARGETS = {
   // every trace recorded and exported (http/protobuf, the default) to the sink; OTEL_EXPORTER_OTLP_ENDPOINT is
   // set once the sink listens
   'product-traced': { OTEL_TRACES_SAMPLER: 'always_on', OTEL_BSP_SCHEDULE_DELAY: '500' },
+  // the product on a three-master Redis Cluster the benchmark starts (REDIS_CLUSTER_NODES set below)
+  'product-cluster': { REDIS_URL: '' },
   // BENCH_BASELINE_DIR: the product built from another commit (its dist/server.js), e.g. before a change
   'product-baseline': {},
   reference: {}
@@ -234,6 +237,8 @@ const meta = await startMeta(appId, appSecret)
 const receiver = await startReceiver()
 const traceSink = (process.env.BENCH_TARGETS ?? '').split(',').includes('product-traced') ? await startTraceSink() : null
 if (traceSink) TARGETS['product-traced'].OTEL_EXPORTER_OTLP_ENDPOINT = traceSink.url
+const cluster = (process.env.BENCH_TARGETS ?? '').split(',').includes('product-cluster') ? await startCluster() : null
+if (cluster) TARGETS['product-cluster'].REDIS_CLUSTER_NODES = cluster.nodes
 const apiKey = randomBytes(24).toString('hex')
 const tokenKey = randomBytes(32).toString('base64')
 if (PENDING > 0) {
@@ -281,6 +286,7 @@ try {
   meta.child.kill()
   receiver.child.kill()
   traceSink?.child.kill()
+  await cluster?.stop()
   await redis.flushdb()
   await redis.quit()
 }
