@@ -25,6 +25,9 @@ t.test('the three flows on a cluster; records on every master, no token in clear
     t.match(callback.headers.location, /status=completed/, `${flow}: completed`)
     await h.receiver.waitFor((e) => e.some((x) => x.type === 'onboarding.completed' && x.body.data.session_id === session.id), 5000)
   }
+  // refused browser requests count in Redis (the refusal limit's counter, one key per client and window)
+  const refused = await h.app.inject('/oauth/callback?state=not-a-state&code=x')
+  t.equal(refused.statusCode, 400, 'a bad state is refused with a page, the refusal counted on the cluster')
   const more = await Promise.all(Array.from({ length: 30 }, () => submitCode(h)))
   t.ok(more.every((id) => id !== null), '30 more outcomes accepted')
   await h.receiver.waitFor((e) => e.filter((x) => x.type === 'onboarding.completed').length >= 33, 10_000)
