@@ -13,7 +13,17 @@ export interface ServiceProcess {
 
 /** `nodeArgs`: more options of node, after the test runner's own (e.g. an --import that must come after its loader) */
 export async function spawnService (env: NodeJS.ProcessEnv, port?: number, nodeArgs: string[] = []): Promise<ServiceProcess> {
-  const listenPort = port ?? await freePort()
+  // a probed free port may be taken by another socket before the service binds it: then it starts again elsewhere
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnOn(env, port ?? await freePort(), nodeArgs)
+    } catch (err) {
+      if (port !== undefined || attempt === 3 || !/EADDRINUSE/.test((err as Error).message)) throw err
+    }
+  }
+}
+
+async function spawnOn (env: NodeJS.ProcessEnv, listenPort: number, nodeArgs: string[]): Promise<ServiceProcess> {
   const base = `http://127.0.0.1:${listenPort}`
   const child = spawn(process.execPath, [...process.execArgv, ...nodeArgs, 'src/server.ts'], {
     env: { ...process.env, ...env, PORT: String(listenPort), HOST: '127.0.0.1' },
@@ -22,10 +32,16 @@ export async function spawnService (env: NodeJS.ProcessEnv, port?: number, nodeA
   let output = ''
   child.stdout!.on('data', (chunk) => { output += chunk })
   child.stderr!.on('data', (chunk) => { output += chunk })
-  for (let i = 0; i < 150; i++) {
+  let healthy = false
+  for (let i = 0; i < 300 && !healthy; i++) {
     if (child.exitCode !== null) throw new Error(`service exited at start-up: ${output}`)
-    if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    healthy = await fetch(`${base}/healthz`).then((r) => r.ok, () => false)
+    if (!healthy) await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  // a test must not go on against something that is not the service
+  if (!healthy || child.exitCode !== null) {
+    child.kill('SIGKILL')
+    throw new Error(`service did not answer /healthz within 30 s: ${output}`)
   }
   return {
     base,
