@@ -345,6 +345,15 @@ export const GRANTS: Record<FlowName, SimulatedGrant> = {
   }
 }
 
+/** the JS SDK path: a session, then its code; the session's ID once its outcome is accepted (200), else null */
+export async function submitCode (h: Pick<Harness, 'app' | 'sim'>, flow: FlowName = 'business_portfolio'): Promise<string | null> {
+  const created = await h.app.inject({ method: 'POST', url: '/v1/sessions', headers: auth, payload: { flow } })
+  if (created.statusCode !== 201) return null
+  const { id } = created.json()
+  const res = await h.app.inject({ method: 'POST', url: `/v1/sessions/${id}/code`, headers: auth, payload: { code: h.sim.issueCode(GRANTS[flow]) } })
+  return res.statusCode === 200 ? id as string : null
+}
+
 /** session → login → the simulated dialog → callback, as the admin's browser goes through it */
 export async function onboard (h: Harness, flow: FlowName, grant: SimulatedGrant | 'deny', body: Record<string, unknown> = {}) {
   const session = await createSession(h, { flow, ...body })

@@ -3,17 +3,8 @@
 // hundreds of events through a receiver outage with none lost or doubled.
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
-import { auth, build, GRANTS, keyContent, knownSecrets, leakedSecrets, LogCapture, onboard, type Harness } from '../helper.js'
+import { build, GRANTS, keyContent, knownSecrets, leakedSecrets, LogCapture, onboard, submitCode } from '../helper.js'
 import { nodeClient, startCluster } from '../redis-topologies.js'
-
-/** the JS SDK path: the session's ID once its outcome is accepted */
-async function submitCode (h: Pick<Harness, 'app' | 'sim'>): Promise<string | null> {
-  const created = await h.app.inject({ method: 'POST', url: '/v1/sessions', headers: auth, payload: { flow: 'business_portfolio' } })
-  if (created.statusCode !== 201) return null
-  const { id } = created.json()
-  const res = await h.app.inject({ method: 'POST', url: `/v1/sessions/${id}/code`, headers: auth, payload: { code: h.sim.issueCode(GRANTS.business_portfolio) } })
-  return res.statusCode === 200 ? id as string : null
-}
 
 t.test('the three flows on a cluster; records on every master, no token in clear on any', async (t) => {
   const cluster = await startCluster(t)

@@ -2,16 +2,8 @@
 // sentinels, and when it dies and a replica is promoted the service follows without a restart, /readyz saying
 // so, and nothing accepted before the failover that the replica had is lost.
 import t, { type Test } from 'tap'
-import { auth, build, GRANTS, onboard, type Harness } from '../helper.js'
+import { build, GRANTS, onboard, submitCode } from '../helper.js'
 import { nodeClient, startSentinels, waitFor } from '../redis-topologies.js'
-
-async function submitCode (h: Pick<Harness, 'app' | 'sim'>): Promise<string | null> {
-  const created = await h.app.inject({ method: 'POST', url: '/v1/sessions', headers: auth, payload: { flow: 'business_portfolio' } })
-  if (created.statusCode !== 201) return null
-  const { id } = created.json()
-  const res = await h.app.inject({ method: 'POST', url: `/v1/sessions/${id}/code`, headers: auth, payload: { code: h.sim.issueCode(GRANTS.business_portfolio) } })
-  return res.statusCode === 200 ? id as string : null
-}
 
 async function behindSentinels (t: Test) {
   const s = await startSentinels(t)

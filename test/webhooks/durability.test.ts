@@ -5,18 +5,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
-import { API_KEY, auth, build, createSession, GRANTS, LogCapture, ownDatabase, startPeers, testEnv, type Harness } from '../helper.js'
+import { API_KEY, auth, build, createSession, GRANTS, LogCapture, ownDatabase, startPeers, submitCode, testEnv } from '../helper.js'
 import { RedisServer } from '../redis-server.js'
 import { spawnService } from '../service-process.js'
-
-/** the JS SDK path: one accepted outcome per call when it answers 200 */
-async function submitCode (h: Pick<Harness, 'app' | 'sim'>, flow = 'business_portfolio' as const) {
-  const created = await h.app.inject({ method: 'POST', url: '/v1/sessions', headers: auth, payload: { flow } })
-  if (created.statusCode !== 201) return null
-  const session = created.json()
-  const res = await h.app.inject({ method: 'POST', url: `/v1/sessions/${session.id}/code`, headers: auth, payload: { code: h.sim.issueCode(GRANTS[flow]) } })
-  return res.statusCode === 200 ? session.id as string : null
-}
 
 t.test('a receiver that is down, then up again', async (t) => {
   const h = await build(t, { env: { WEBHOOK_RETRY_SCHEDULE: '100ms,200ms,400ms,800ms' } })
